@@ -1,0 +1,46 @@
+# The two commands: `make demo` and `make test`. Everything else here is a helper.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/pip install --disable-pip-version-check -q -c constraints.txt
+
+.PHONY: demo test install install-dev lint typecheck lock clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Stamp files: re-install only when the dependency files change.
+$(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
+	$(PIP) -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(BIN)/python pyproject.toml constraints.txt
+	$(PIP) -e '.[dev,cloud]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+demo: install
+	$(BIN)/followup demo
+
+test: install-dev
+	$(BIN)/ruff check functions tests bench
+	$(BIN)/mypy
+	$(BIN)/python -m pytest
+
+lint: install-dev
+	$(BIN)/ruff check functions tests bench
+	$(BIN)/ruff format --check functions tests bench
+
+typecheck: install-dev
+	$(BIN)/mypy
+
+# Regenerate the pins after changing pyproject.toml: `make lock`.
+lock:
+	rm -rf /tmp/followup-lock && $(PYTHON) -m venv /tmp/followup-lock
+	/tmp/followup-lock/bin/pip install -q '.[dev,cloud]'
+	/tmp/followup-lock/bin/pip freeze --exclude followup > constraints.txt
+
+clean:
+	rm -rf $(VENV) outbox .demo .pytest_cache .mypy_cache .ruff_cache

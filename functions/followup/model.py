@@ -1,0 +1,291 @@
+"""Values that flow through a run: what Exact told us, what policy planned, what happened."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+
+class MailKind(StrEnum):
+    """The kinds of mail followup writes."""
+
+    CONFIRMATION = "confirmation"
+    REMINDER = "reminder"
+
+
+class Mode(StrEnum):
+    """Deliver a mail as a draft for the owner to review, or send it."""
+
+    DRAFT = "draft"
+    SEND = "send"
+
+
+class Outcome(StrEnum):
+    """What became of one planned mail in one run."""
+
+    SENT = "sent"
+    DRAFTED = "drafted"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+    UNCERTAIN = "uncertain"  # a claim whose delivery can't be verified: never re-sent automatically
+    ALREADY_DONE = "already_done"  # delivered by an earlier run
+    PLANNED = "planned"  # dry run: would have been delivered
+
+
+# --- What Exact told us -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A contact person of an account (crm/Contacts)."""
+
+    id: str
+    account_id: str
+    first_name: str
+    last_name: str
+    email: str
+    language: str
+    is_main: bool = False
+
+
+@dataclass(frozen=True)
+class Account:
+    """A customer (crm/Accounts)."""
+
+    id: str
+    code: str
+    name: str
+    email: str
+    language: str
+    blocked: bool = False
+    main_contact_id: str | None = None
+    classification: str | None = None
+
+
+@dataclass(frozen=True)
+class Receivable:
+    """One receivable line (a payment term of a sales invoice) in the invoice's own currency.
+
+    `amount` is this line's amount: for an open line what is still outstanding, for a matched
+    line what was paid. A partially paid invoice has a matched line and an open line with the
+    same `entry_id`.
+    """
+
+    id: str
+    entry_id: str
+    account_id: str
+    invoice_number: str
+    invoice_date: date
+    due_date: date
+    amount: Decimal
+    currency: str
+    invoice_total: Decimal
+    status: int
+    fully_paid: bool
+    last_payment_date: date | None = None
+    contact_id: str | None = None
+    description: str = ""
+    your_ref: str = ""
+    is_reversal: bool = False
+    amount_dc: Decimal | None = None
+    timestamp: int | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """Still an outstanding item (Exact status 20, open)."""
+        return self.status == 20
+
+
+@dataclass(frozen=True)
+class Watermark:
+    """Where a division's payment reading stopped: the sync row version and the run date."""
+
+    sync_timestamp: int
+    run_date: date
+
+
+@dataclass(frozen=True)
+class DivisionData:
+    """Everything one run reads from Exact for one division."""
+
+    division: int
+    payments: tuple[Receivable, ...]  # receivable lines changed since the watermark
+    open_items: tuple[Receivable, ...]  # every open receivable line
+    accounts: dict[str, Account]
+    contacts: dict[str, Contact]
+    next_watermark: int  # the sync row version to continue from next time
+
+
+# --- What policy planned ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who a mail goes to, and in which language."""
+
+    email: str
+    name: str
+    first_name: str
+    language: str
+
+
+@dataclass(frozen=True)
+class Customer:
+    """The account a mail is about, as shown in reports."""
+
+    account_id: str
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class InvoiceLine:
+    """One invoice in a mail: paid (confirmation) or outstanding (reminder)."""
+
+    item_id: str
+    invoice_number: str
+    invoice_date: date
+    due_date: date
+    amount: Decimal  # paid now (confirmation) or outstanding (reminder)
+    currency: str
+    invoice_total: Decimal
+    remaining: Decimal  # still open after this payment; 0 when settled
+    payment_date: date | None = None
+    days_overdue: int = 0
+    description: str = ""
+
+    @property
+    def settled(self) -> bool:
+        """Nothing of the invoice is left to pay."""
+        return self.remaining <= 0
+
+
+@dataclass(frozen=True)
+class PlannedMail:
+    """A mail policy decided is due, with the key that makes its delivery happen once."""
+
+    key: str
+    division: int
+    kind: MailKind
+    mode: Mode
+    customer: Customer
+    recipient: Recipient
+    lines: tuple[InvoiceLine, ...]
+    item_ids: tuple[str, ...]  # the items this mail covers (claimed with it)
+    level: int = 0
+    variant: str = "standard"
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A mail that was due but is not written, and why."""
+
+    division: int
+    kind: MailKind
+    customer: Customer
+    reason: str
+    invoice_numbers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Policy's answer for one division."""
+
+    mails: tuple[PlannedMail, ...]
+    skips: tuple[Skip, ...]
+
+
+# --- What happened ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A mail the mailer accepted: its mode and the provider's ids."""
+
+    mode: Mode
+    provider_id: str
+    thread_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A ledger claim: the right to deliver one planned mail, with what it was about."""
+
+    key: str
+    division: int
+    kind: MailKind
+    item_ids: tuple[str, ...]
+    recipient: str
+    subject: str
+    amount: Decimal
+    currency: str
+    claimed_at: datetime
+    run_id: str
+
+
+@dataclass(frozen=True)
+class ReportEntry:
+    """One line of the run report."""
+
+    division: int
+    kind: MailKind
+    outcome: Outcome
+    customer: str
+    reason: str = ""
+    key: str = ""
+    recipient: str = ""
+    subject: str = ""
+    invoice_numbers: tuple[str, ...] = ()
+    provider_id: str = ""
+
+
+@dataclass
+class DivisionReport:
+    """What one division's run did."""
+
+    division: int
+    entries: list[ReportEntry] = field(default_factory=list)
+    error: str = ""
+    exact_calls: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """The division ran to the end."""
+        return not self.error
+
+
+@dataclass
+class RunReport:
+    """What a whole run did, division by division."""
+
+    run_id: str
+    run_date: date
+    dry_run: bool
+    started_at: datetime
+    divisions: list[DivisionReport] = field(default_factory=list)
+    finished_at: datetime | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Every division ran to the end."""
+        return all(d.ok for d in self.divisions)
+
+    def entries(self) -> list[ReportEntry]:
+        """All report lines of all divisions."""
+        return [e for d in self.divisions for e in d.entries]
+
+
+# --- Credentials ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    """Exact Online OAuth tokens: the refresh token and the access token it last produced."""
+
+    access_token: str = field(repr=False)
+    access_expires_at: datetime
+    refresh_token: str = field(repr=False)
+    refreshed_at: datetime  # when the current access token was issued (Exact: 570 s between)

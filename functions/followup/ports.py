@@ -1,0 +1,128 @@
+"""The ports: what the service needs from the outside world. Adapters and fakes implement them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
+from datetime import date, datetime
+from email.message import EmailMessage
+from enum import StrEnum
+from typing import Protocol
+
+from followup.model import (
+    Claim,
+    Delivery,
+    DivisionData,
+    MailKind,
+    Mode,
+    Outcome,
+    RunReport,
+    TokenSet,
+    Watermark,
+)
+
+
+class Clock(Protocol):
+    """Time, injectable: the service never calls datetime.now() itself."""
+
+    def now(self) -> datetime:
+        """The current time, timezone-aware."""
+        ...
+
+    def sleep(self, seconds: float) -> None:
+        """Wait."""
+        ...
+
+
+class ExactSource(Protocol):
+    """Reads one Exact Online administration (division). Read-only, always."""
+
+    def divisions(self) -> list[int]:
+        """Every division the token can see."""
+        ...
+
+    def read(self, division: int, since: int | None, first_day: date) -> DivisionData:
+        """Payment lines changed since row version `since` (on a first run: since `first_day`),
+        every open receivable, and the accounts and contacts they involve."""
+        ...
+
+
+class TokenStore(Protocol):
+    """Where the Exact tokens live. Writes are atomic; `lock` serializes refreshes."""
+
+    def load(self) -> TokenSet | None:
+        """The stored tokens, or None when there are none yet."""
+        ...
+
+    def save(self, tokens: TokenSet) -> None:
+        """Replace the stored tokens atomically."""
+        ...
+
+    def lock(self) -> AbstractContextManager[None]:
+        """Hold the right to refresh, across processes."""
+        ...
+
+
+class Trace(StrEnum):
+    """What a mailer knows about a message it may or may not have delivered."""
+
+    ABSENT = "absent"  # provably never delivered: safe to deliver now
+    UNKNOWN = "unknown"  # can't tell: report, never re-send automatically
+
+
+class Mailer(Protocol):
+    """Delivers a composed mail as a draft or sends it."""
+
+    def deliver(self, message: EmailMessage, mode: Mode, key: str) -> Delivery:
+        """Draft or send; raises MailerError (permanent or not) on failure."""
+        ...
+
+    def find(self, claim: Claim) -> Delivery | Trace:
+        """Look for the delivery of a claim left without outcome by a crashed run."""
+        ...
+
+
+class Ledger(Protocol):
+    """Remembers which mails were claimed and delivered: the exactly-once memory."""
+
+    def covered(self, division: int, kind: MailKind, item_ids: Iterable[str]) -> set[str]:
+        """The items some earlier claim already covers (a retryable failure doesn't count)."""
+        ...
+
+    def claim(self, claim: Claim) -> bool:
+        """Atomically take the right to deliver; False if the key is already claimed."""
+        ...
+
+    def complete(
+        self, key: str, outcome: Outcome, delivery: Delivery | None = None, reason: str = ""
+    ) -> None:
+        """Record what became of a claim."""
+        ...
+
+    def release(self, key: str) -> None:
+        """Forget a claim whose mail was proven never delivered, so it can be planned again."""
+        ...
+
+    def unfinished(self, division: int) -> list[Claim]:
+        """Claims without an outcome: left by a run that died between claim and outcome."""
+        ...
+
+
+class RunLog(Protocol):
+    """Per-division run state: the lock, the payment watermark, the run records."""
+
+    def division_lock(self, division: int) -> AbstractContextManager[None]:
+        """Hold one division for this run; raises LedgerBusy when another run holds it."""
+        ...
+
+    def watermark(self, division: int) -> Watermark | None:
+        """Where the last successful run of this division stopped reading payments."""
+        ...
+
+    def advance(self, division: int, watermark: Watermark) -> None:
+        """Move the watermark, after every claimed mail has an outcome."""
+        ...
+
+    def record_run(self, report: RunReport) -> None:
+        """Keep the run's report."""
+        ...

@@ -1,0 +1,235 @@
+"""The one settings model: a TOML file, validated at start, with messages that name the key."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from followup.errors import ConfigError
+from followup.model import MailKind, Mode
+
+SECRET_ENV = "FOLLOWUP_EXACT_CLIENT_SECRET"  # noqa: S105 - the name of a variable, not a secret
+EXACT_HOSTS = (
+    "start.exactonline.nl",
+    "start.exactonline.be",
+    "start.exactonline.de",
+    "start.exactonline.fr",
+    "start.exactonline.es",
+    "start.exactonline.co.uk",
+    "start.exactonline.com",
+)
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Company(_Section):
+    """Who the mails come from."""
+
+    name: str = Field(min_length=1)
+    from_address: EmailStr
+    from_name: str = ""
+    reply_to: EmailStr | None = None
+    bcc_archive: EmailStr | None = None
+    phone: str = ""
+    website: str = ""
+    signature: str = ""
+
+    @property
+    def display_name(self) -> str:
+        """The From display name: `from_name`, else the company name."""
+        return self.from_name or self.name
+
+
+class Exact(_Section):
+    """Where Exact Online is and which administrations to read."""
+
+    base_url: str = "https://start.exactonline.nl"
+    client_id: str = ""
+    client_secret: SecretStr | None = None
+    divisions: list[int] = Field(default_factory=list)
+    timeout_seconds: float = Field(default=30.0, gt=0, le=300)
+
+    @field_validator("base_url")
+    @classmethod
+    def _known_base(cls, value: str) -> str:
+        value = value.rstrip("/")
+        local = value.startswith(("http://127.0.0.1", "http://localhost"))
+        if not local and not any(value == f"https://{host}" for host in EXACT_HOSTS):
+            hosts = ", ".join(f"https://{h}" for h in EXACT_HOSTS)
+            raise ValueError(f"must be one of the Exact Online country sites: {hosts}")
+        return value
+
+    @field_validator("divisions")
+    @classmethod
+    def _positive(cls, value: list[int]) -> list[int]:
+        if any(d <= 0 for d in value):
+            raise ValueError("division numbers are positive integers (see Exact: Administraties)")
+        return sorted(set(value))
+
+    def secret(self) -> str:
+        """The client secret: the environment wins over the file."""
+        from_env = os.environ.get(SECRET_ENV, "")
+        if from_env:
+            return from_env
+        return self.client_secret.get_secret_value() if self.client_secret else ""
+
+
+class FileTokens(_Section):
+    """Exact tokens in a local JSON file (the embedded default)."""
+
+    backend: Literal["file"] = "file"
+    path: Path = Path("state/exact-tokens.json")
+
+
+class SqliteLedger(_Section):
+    """The delivery ledger in a local SQLite file (the embedded default)."""
+
+    backend: Literal["sqlite"] = "sqlite"
+    path: Path = Path("state/ledger.sqlite3")
+
+
+class OutboxMail(_Section):
+    """Mails written as .eml files to a folder (the embedded default)."""
+
+    backend: Literal["outbox"] = "outbox"
+    path: Path = Path("outbox")
+
+
+class Modes(_Section):
+    """Draft or send, per mail kind. New installations draft."""
+
+    confirmation: Mode = Mode.DRAFT
+    reminder: Mode = Mode.DRAFT
+
+    def for_kind(self, kind: MailKind) -> Mode:
+        """The mode of one mail kind."""
+        return Mode(getattr(self, kind.value))
+
+
+class Mail(_Section):
+    """How mail goes out."""
+
+    transport: Annotated[OutboxMail, Field(discriminator="backend")] = OutboxMail()
+    mode: Modes = Modes()
+    text_only: bool = False
+    templates: Path | None = None  # an owner's own template folder, tried before the built-in one
+
+
+class Policy(_Section):
+    """When which mail is due."""
+
+    lookback_days: int = Field(default=1, ge=1, le=31)
+    late_match_days: int = Field(default=14, ge=0, le=90)
+    reminder_days_overdue: int = Field(default=7, ge=1, le=365)
+
+
+class Languages(_Section):
+    """Which template language an Exact language code gets."""
+
+    map: dict[str, str] = Field(default_factory=lambda: {"NL": "nl", "EN": "en"})
+    default: str = "nl"  # when Exact has no language for the customer
+    other: str = "en"  # any Exact language not in `map`
+
+    @field_validator("map")
+    @classmethod
+    def _upper(cls, value: dict[str, str]) -> dict[str, str]:
+        return {k.strip().upper(): v.strip().lower() for k, v in value.items()}
+
+    def for_exact(self, code: str) -> str:
+        """The template language for an Exact language code."""
+        code = code.strip().upper()
+        if not code:
+            return self.default
+        return self.map.get(code, self.other)
+
+
+class Settings(_Section):
+    """The whole settings file."""
+
+    company: Company
+    exact: Exact = Exact()
+    tokens: Annotated[FileTokens, Field(discriminator="backend")] = FileTokens()
+    ledger: Annotated[SqliteLedger, Field(discriminator="backend")] = SqliteLedger()
+    mail: Mail = Mail()
+    policy: Policy = Policy()
+    languages: Languages = Languages()
+
+    @model_validator(mode="after")
+    def _need_client(self) -> Settings:
+        if not self.exact.client_id:
+            raise ValueError("exact.client_id: missing value (the Exact app's client id)")
+        return self
+
+
+def _describe(error: dict[str, Any]) -> str:
+    """One line per problem: the dotted key, then what is wrong, in words."""
+    loc = ".".join(str(p) for p in error["loc"] if not str(p).startswith("function-"))
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return f"{loc}: unknown key"
+    if kind == "missing":
+        return f"{loc}: missing value"
+    if kind == "value_error" and "email" in error["msg"].lower():
+        return f"{loc}: invalid e-mail address ({error['input']!r})"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if kind.endswith("_type") or kind.endswith("_parsing"):
+        return f"{loc}: wrong type: {message.lower()} (got {error['input']!r})"
+    return f"{loc}: {message}" if loc else message
+
+
+def parse(data: dict[str, Any], source: str = "settings", base_dir: Path | None = None) -> Settings:
+    """Validate a settings mapping; relative paths are taken from `base_dir`."""
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError([_describe(dict(e)) for e in exc.errors()], source) from None
+    return _resolve_paths(settings, base_dir) if base_dir else settings
+
+
+def load(path: Path) -> Settings:
+    """Read and validate a TOML settings file."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError([f"cannot read the file: {exc.strerror}"], str(path)) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"not valid TOML: {exc}"], str(path)) from None
+    return parse(data, str(path), path.resolve().parent)
+
+
+def _resolve_paths(settings: Settings, base: Path) -> Settings:
+    def under(p: Path) -> Path:
+        return p if p.is_absolute() else base / p
+
+    mail = settings.mail.model_copy(
+        update={
+            "transport": settings.mail.transport.model_copy(
+                update={"path": under(settings.mail.transport.path)}
+            ),
+            "templates": under(settings.mail.templates) if settings.mail.templates else None,
+        }
+    )
+    return settings.model_copy(
+        update={
+            "tokens": settings.tokens.model_copy(update={"path": under(settings.tokens.path)}),
+            "ledger": settings.ledger.model_copy(update={"path": under(settings.ledger.path)}),
+            "mail": mail,
+        }
+    )

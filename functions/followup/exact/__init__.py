@@ -1,0 +1,1 @@
+"""Exact Online: OAuth with rotating refresh tokens, a rate-limit-aware client, the few queries."""

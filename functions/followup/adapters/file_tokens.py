@@ -1,0 +1,146 @@
+"""TokenStore on a local JSON file: atomic replace, mode 0600, an flock for refreshes."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from followup.errors import TokenStoreError
+from followup.model import TokenSet
+
+_FIELDS = ("access_token", "access_expires_at", "refresh_token", "refreshed_at")
+
+
+class FileTokenStore:
+    """Exact tokens in a JSON file; `lock()` is an flock on a sibling `.lock` file."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.lock_path = self.path.with_name(self.path.name + ".lock")
+
+    def __repr__(self) -> str:
+        return f"FileTokenStore({str(self.path)!r})"
+
+    def load(self) -> TokenSet | None:
+        """The stored tokens, or None when the file does not exist."""
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise TokenStoreError(f"token file {self.path} can't be read: {_reason(exc)}") from None
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            # exc.msg and the position only: never the file's contents.
+            raise TokenStoreError(
+                f"token file {self.path} is not valid JSON ({exc.msg} at line {exc.lineno} "
+                f"column {exc.colno}); run `followup auth exact` to write it again"
+            ) from None
+        return _tokens_from(data, self.path)
+
+    def save(self, tokens: TokenSet) -> None:
+        """Replace the file atomically: temp file in the same directory, fsync, rename."""
+        payload = json.dumps(
+            {
+                "access_token": tokens.access_token,
+                "access_expires_at": tokens.access_expires_at.isoformat(),
+                "refresh_token": tokens.refresh_token,
+                "refreshed_at": tokens.refreshed_at.isoformat(),
+            },
+            indent=2,
+        )
+        directory = self.path.parent
+        temp_name: str | None = None
+        try:
+            directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd, temp_name = tempfile.mkstemp(dir=directory, prefix=f".{self.path.name}.")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                os.fchmod(handle.fileno(), 0o600)
+                handle.write(payload + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp_name, self.path)
+            temp_name = None
+            _fsync_directory(directory)
+        except OSError as exc:
+            raise TokenStoreError(
+                f"token file {self.path} can't be written: {_reason(exc)}"
+            ) from None
+        finally:
+            if temp_name is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(temp_name)
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold an exclusive flock; the kernel releases it when the process dies."""
+        try:
+            self.lock_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise TokenStoreError(
+                f"lock file {self.lock_path} can't be opened: {_reason(exc)}"
+            ) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing the last descriptor releases the flock
+
+
+def _tokens_from(data: Any, path: Path) -> TokenSet:
+    if not isinstance(data, dict):
+        raise TokenStoreError(f"token file {path} does not hold a JSON object")
+    missing = [name for name in _FIELDS if name not in data]
+    if missing:
+        raise TokenStoreError(f"token file {path} misses {', '.join(missing)}")
+    for name in ("access_token", "refresh_token"):
+        if not isinstance(data[name], str) or not data[name]:
+            raise TokenStoreError(f"token file {path}: {name} is not a non-empty string")
+    return TokenSet(
+        access_token=data["access_token"],
+        access_expires_at=_moment(data, "access_expires_at", path),
+        refresh_token=data["refresh_token"],
+        refreshed_at=_moment(data, "refreshed_at", path),
+    )
+
+
+def _moment(data: dict[str, Any], name: str, path: Path) -> datetime:
+    raw = data[name]
+    try:
+        moment = datetime.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise TokenStoreError(
+            f"token file {path}: {name} is not an ISO-8601 date-time with a time zone"
+        )
+    return moment
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return type(exc).__name__
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the rename itself durable (POSIX); harmless where directories can't be opened."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -28,7 +28,8 @@ class Outcome(StrEnum):
     SENT = "sent"
     DRAFTED = "drafted"
     SKIPPED = "skipped"
-    FAILED = "failed"
+    FAILED = "failed"  # may succeed later: retried by the next run
+    REJECTED = "rejected"  # refused for good (a bad recipient): not retried
     UNCERTAIN = "uncertain"  # a claim whose delivery can't be verified: never re-sent automatically
     ALREADY_DONE = "already_done"  # delivered by an earlier run
     PLANNED = "planned"  # dry run: would have been delivered
@@ -116,6 +117,7 @@ class DivisionData:
     accounts: dict[str, Account]
     contacts: dict[str, Contact]
     next_watermark: int  # the sync row version to continue from next time
+    exact_calls: int = 0  # API calls it took to read this
 
 
 # --- What policy planned ------------------------------------------------------------------
@@ -196,6 +198,7 @@ class Plan:
 
     mails: tuple[PlannedMail, ...]
     skips: tuple[Skip, ...]
+    done: tuple[Skip, ...] = ()  # due, but an earlier run already delivered them
 
 
 # --- What happened ------------------------------------------------------------------------

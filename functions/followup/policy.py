@@ -107,7 +107,9 @@ def plan(
     )
     reminders = plan_reminders(data, run_date, rules, covered.get(MailKind.REMINDER, set()))
     return Plan(
-        mails=confirmations.mails + reminders.mails, skips=confirmations.skips + reminders.skips
+        mails=confirmations.mails + reminders.mails,
+        skips=confirmations.skips + reminders.skips,
+        done=confirmations.done + reminders.done,
     )
 
 
@@ -117,11 +119,15 @@ def plan_confirmations(
     """One thank-you per customer for the payments received in [since, run_date)."""
     remaining = _open_by_entry(data.open_items)
     by_account: dict[str, list[Receivable]] = defaultdict(list)
+    done: dict[str, list[str]] = defaultdict(list)
     for line in payment_lines(data):
         paid_on = line.last_payment_date
-        if paid_on is None or not since <= paid_on < run_date or line.id in covered:
+        if paid_on is None or not since <= paid_on < run_date:
             continue
-        by_account[line.account_id].append(line)
+        if line.id in covered:
+            done[line.account_id].append(line.invoice_number)
+        else:
+            by_account[line.account_id].append(line)
 
     mails: list[PlannedMail] = []
     skips: list[Skip] = []
@@ -149,7 +155,7 @@ def plan_confirmations(
                 reason=f"payment received for {_numbers_text(numbers)}",
             )
         )
-    return Plan(tuple(mails), tuple(skips))
+    return Plan(tuple(mails), tuple(skips), _done(data, MailKind.CONFIRMATION, done))
 
 
 def plan_reminders(data: DivisionData, run_date: date, rules: Rules, covered: set[str]) -> Plan:
@@ -162,15 +168,16 @@ def plan_reminders(data: DivisionData, run_date: date, rules: Rules, covered: se
 
     mails: list[PlannedMail] = []
     skips: list[Skip] = []
+    done: dict[str, list[str]] = defaultdict(list)
     for account_id, lines in sorted(by_account.items()):
         invoice_lines = _reminder_lines(lines, run_date)
+        reached = [line for line in invoice_lines if line.days_overdue >= threshold]
         due = [
-            line
-            for line in invoice_lines
-            if line.days_overdue >= threshold
-            and reminder_item(line.item_id, REMINDER_LEVEL) not in covered
+            line for line in reached if reminder_item(line.item_id, REMINDER_LEVEL) not in covered
         ]
         if not due:
+            if reached:
+                done[account_id] = [line.invoice_number for line in reached]
             continue
         customer = _customer(data, account_id)
         numbers = tuple(line.invoice_number for line in invoice_lines)
@@ -203,7 +210,15 @@ def plan_reminders(data: DivisionData, run_date: date, rules: Rules, covered: se
                 reason=f"{len(due)} invoice(s) {threshold}+ days overdue",
             )
         )
-    return Plan(tuple(mails), tuple(skips))
+    return Plan(tuple(mails), tuple(skips), _done(data, MailKind.REMINDER, done))
+
+
+def _done(data: DivisionData, kind: MailKind, numbers: Mapping[str, list[str]]) -> tuple[Skip, ...]:
+    reason = "already delivered by an earlier run"
+    return tuple(
+        Skip(data.division, kind, _customer(data, account_id), reason, tuple(nums))
+        for account_id, nums in sorted(numbers.items())
+    )
 
 
 def mail_key(

@@ -1,0 +1,259 @@
+"""The ledger and run log in one local SQLite file: the embedded default.
+
+Exactly-once rests on one rule: a mail is claimed (a row inserted under its key, with the
+items it covers) before it is delivered, and its outcome is written after. The division lock
+is an OS file lock, so a crashed run releases it with its process.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from followup.errors import LedgerBusy, LedgerError
+from followup.model import Claim, Delivery, MailKind, Outcome, RunReport, Watermark
+from followup.report import report_to_dict
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS claims (
+    key TEXT PRIMARY KEY,
+    division INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    amount TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    claimed_at TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    outcome TEXT,
+    mode TEXT,
+    provider_id TEXT,
+    thread_id TEXT,
+    reason TEXT,
+    completed_at TEXT
+);
+CREATE INDEX IF NOT EXISTS claims_unfinished ON claims (division) WHERE outcome IS NULL;
+CREATE TABLE IF NOT EXISTS claim_items (
+    division INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    key TEXT NOT NULL REFERENCES claims (key) ON DELETE CASCADE,
+    PRIMARY KEY (division, kind, item_id, key)
+);
+CREATE TABLE IF NOT EXISTS watermarks (
+    division INTEGER PRIMARY KEY,
+    sync_timestamp INTEGER NOT NULL,
+    run_date TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY,
+    run_date TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    ok INTEGER NOT NULL,
+    report TEXT NOT NULL
+);
+"""
+
+# Outcomes after which a claim's items count as covered. A plain failure is retried next run.
+_FINAL = tuple(o.value for o in Outcome if o is not Outcome.FAILED)
+
+
+class SqliteLedger:
+    """Ledger and RunLog on SQLite (WAL, one connection per process)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.executescript(SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise LedgerError(f"cannot open the ledger {path}: {exc}") from None
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._db.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise LedgerError(f"ledger {self.path}: {exc}") from None
+
+    # --- Ledger -------------------------------------------------------------------------
+
+    def covered(self, division: int, kind: MailKind, item_ids: Iterable[str]) -> set[str]:
+        """The items a claim with a final or pending outcome already covers."""
+        ids = list(dict.fromkeys(item_ids))
+        found: set[str] = set()
+        marks = ",".join("?" * len(_FINAL))
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            holes = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                "SELECT i.item_id FROM claim_items i JOIN claims c ON c.key = i.key"  # noqa: S608
+                f" WHERE i.division = ? AND i.kind = ? AND i.item_id IN ({holes})"
+                f" AND (c.outcome IS NULL OR c.outcome IN ({marks}))",
+                (division, kind.value, *chunk, *_FINAL),
+            )
+            found.update(row[0] for row in rows)
+        return found
+
+    def claim(self, claim: Claim) -> bool:
+        """Insert the claim and its items; a failed earlier claim of the same key is replaced."""
+        with self._tx() as db:
+            row = db.execute("SELECT outcome FROM claims WHERE key = ?", (claim.key,)).fetchone()
+            if row is not None:
+                if row[0] != Outcome.FAILED.value:
+                    return False
+                db.execute("DELETE FROM claims WHERE key = ?", (claim.key,))
+            db.execute(
+                "INSERT INTO claims (key, division, kind, recipient, subject, amount, currency,"
+                " claimed_at, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    claim.key,
+                    claim.division,
+                    claim.kind.value,
+                    claim.recipient,
+                    claim.subject,
+                    str(claim.amount),
+                    claim.currency,
+                    claim.claimed_at.isoformat(),
+                    claim.run_id,
+                ),
+            )
+            db.executemany(
+                "INSERT INTO claim_items (division, kind, item_id, key) VALUES (?, ?, ?, ?)",
+                [(claim.division, claim.kind.value, item, claim.key) for item in claim.item_ids],
+            )
+        return True
+
+    def complete(
+        self, key: str, outcome: Outcome, delivery: Delivery | None = None, reason: str = ""
+    ) -> None:
+        """Record the outcome of a claim."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE claims SET outcome = ?, mode = ?, provider_id = ?, thread_id = ?,"
+                " reason = ?, completed_at = datetime('now') WHERE key = ?",
+                (
+                    outcome.value,
+                    delivery.mode.value if delivery else None,
+                    delivery.provider_id if delivery else None,
+                    delivery.thread_id if delivery else None,
+                    reason,
+                    key,
+                ),
+            )
+
+    def release(self, key: str) -> None:
+        """Forget a claim proven undelivered."""
+        with self._tx() as db:
+            db.execute("DELETE FROM claims WHERE key = ? AND outcome IS NULL", (key,))
+
+    def unfinished(self, division: int) -> list[Claim]:
+        """Claims left without an outcome."""
+        rows = self._db.execute(
+            "SELECT key, division, kind, recipient, subject, amount, currency, claimed_at, run_id"
+            " FROM claims WHERE division = ? AND outcome IS NULL ORDER BY claimed_at",
+            (division,),
+        ).fetchall()
+        claims = []
+        for key, div, kind, recipient, subject, amount, currency, claimed_at, run_id in rows:
+            items = [
+                r[0]
+                for r in self._db.execute("SELECT item_id FROM claim_items WHERE key = ?", (key,))
+            ]
+            claims.append(
+                Claim(
+                    key=key,
+                    division=div,
+                    kind=MailKind(kind),
+                    item_ids=tuple(items),
+                    recipient=recipient,
+                    subject=subject,
+                    amount=Decimal(amount),
+                    currency=currency,
+                    claimed_at=datetime.fromisoformat(claimed_at),
+                    run_id=run_id,
+                )
+            )
+        return claims
+
+    def outcome(self, key: str) -> tuple[Outcome | None, str] | None:
+        """The recorded outcome and reason of a key (None if never claimed). For status views."""
+        row = self._db.execute(
+            "SELECT outcome, reason FROM claims WHERE key = ?", (key,)
+        ).fetchone()
+        if row is None:
+            return None
+        return (Outcome(row[0]) if row[0] else None, row[1] or "")
+
+    # --- RunLog -------------------------------------------------------------------------
+
+    @contextmanager
+    def division_lock(self, division: int) -> Iterator[None]:
+        """An exclusive OS lock per division; released when the process ends, however it ends."""
+        lock_path = self.path.with_name(f"{self.path.name}.division-{division}.lock")
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise LedgerBusy(
+                    f"division {division} is being run by another process right now"
+                ) from None
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+    def watermark(self, division: int) -> Watermark | None:
+        """The division's watermark, if it ran before."""
+        row = self._db.execute(
+            "SELECT sync_timestamp, run_date FROM watermarks WHERE division = ?", (division,)
+        ).fetchone()
+        return Watermark(row[0], date.fromisoformat(row[1])) if row else None
+
+    def advance(self, division: int, watermark: Watermark) -> None:
+        """Store the new watermark."""
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO watermarks (division, sync_timestamp, run_date) VALUES (?, ?, ?)"
+                " ON CONFLICT (division) DO UPDATE SET sync_timestamp = excluded.sync_timestamp,"
+                " run_date = excluded.run_date",
+                (division, watermark.sync_timestamp, watermark.run_date.isoformat()),
+            )
+
+    def record_run(self, report: RunReport) -> None:
+        """Keep the run's report as JSON."""
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO runs (run_id, run_date, started_at, ok, report)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (
+                    report.run_id,
+                    report.run_date.isoformat(),
+                    report.started_at.isoformat(),
+                    int(report.ok),
+                    json.dumps(report_to_dict(report)),
+                ),
+            )

@@ -1,0 +1,264 @@
+"""The daily job: for each division read, decide, compose, claim, deliver, record.
+
+Exactly-once rule: a mail is claimed in the ledger (under its key, with the items it covers)
+before it is handed to the mailer, and its outcome is written after. A run that dies between
+the two leaves a claim without outcome; the next run of that division asks the mailer where
+that mail is: found → its outcome is recorded; provably absent → the claim is released and the
+mail planned again; unknown → reported as "uncertain: check Sent" and never sent again.
+The payment watermark only advances when every confirmation of the run has a final outcome.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from email.message import EmailMessage
+from typing import Protocol
+
+from followup import policy
+from followup.errors import ExactAuthError, FollowupError, MailerAuthError, MailerError
+from followup.model import (
+    Claim,
+    DivisionReport,
+    MailKind,
+    Mode,
+    Outcome,
+    PlannedMail,
+    ReportEntry,
+    RunReport,
+    Skip,
+    Watermark,
+)
+from followup.policy import Rules
+from followup.ports import Clock, ExactSource, Ledger, Mailer, RunLog, Trace
+
+log = logging.getLogger("followup.run")
+
+
+class Composer(Protocol):
+    """Turns a planned mail into a MIME message."""
+
+    def message(self, mail: PlannedMail, now: datetime) -> EmailMessage:
+        """The complete message, headers included."""
+        ...
+
+
+@dataclass(frozen=True)
+class Deps:
+    """Everything a run needs; built by bootstrap (or by a test from fakes)."""
+
+    source: ExactSource
+    ledger: Ledger
+    runlog: RunLog
+    mailer: Mailer
+    composer: Composer
+    clock: Clock
+    rules: Rules
+    divisions: tuple[int, ...] = ()  # empty: every division the token can see
+
+
+def run(
+    deps: Deps,
+    run_date: date,
+    *,
+    dry_run: bool = False,
+    run_id: str | None = None,
+    progress: Callable[[DivisionReport], None] | None = None,
+) -> RunReport:
+    """Run every division; one failing division doesn't stop the others."""
+    report = RunReport(
+        run_id=run_id or uuid.uuid4().hex[:12],
+        run_date=run_date,
+        dry_run=dry_run,
+        started_at=deps.clock.now(),
+    )
+    divisions = list(deps.divisions) or deps.source.divisions()
+    fatal = ""
+    for division in divisions:
+        if fatal:
+            result = DivisionReport(division, error=f"not run: {fatal}")
+        else:
+            try:
+                result = run_division(
+                    deps, division, run_date, dry_run=dry_run, run_id=report.run_id
+                )
+            except (ExactAuthError, MailerAuthError) as exc:
+                fatal = str(exc)
+                result = DivisionReport(division, error=fatal)
+            except FollowupError as exc:
+                result = DivisionReport(division, error=str(exc))
+        if result.error:
+            log.error("division %s failed: %s", division, result.error)
+        report.divisions.append(result)
+        if progress:
+            progress(result)
+    report.finished_at = deps.clock.now()
+    if not dry_run:
+        deps.runlog.record_run(report)
+    return report
+
+
+def run_division(
+    deps: Deps, division: int, run_date: date, *, dry_run: bool, run_id: str
+) -> DivisionReport:
+    """One division, under its lock. Raises FollowupError when it can't run at all."""
+    result = DivisionReport(division)
+    with deps.runlog.division_lock(division):
+        if not dry_run:
+            result.entries.extend(_recover(deps, division))
+        watermark = deps.runlog.watermark(division)
+        since = policy.window_start(watermark, run_date, deps.rules.policy)
+        data = deps.source.read(division, watermark.sync_timestamp if watermark else None, since)
+        result.exact_calls = data.exact_calls
+        covered = {
+            kind: deps.ledger.covered(division, kind, items)
+            for kind, items in policy.candidate_items(data).items()
+        }
+        plan = policy.plan(data, run_date, since, deps.rules, covered)
+        result.entries.extend(_skipped(s, Outcome.SKIPPED) for s in plan.skips)
+        result.entries.extend(_skipped(s, Outcome.ALREADY_DONE) for s in plan.done)
+        for mail in plan.mails:
+            entry = _deliver(deps, mail, run_id, dry_run)
+            _log(entry)
+            result.entries.append(entry)
+        confirmations_final = all(
+            e.outcome is not Outcome.FAILED
+            for e in result.entries
+            if e.kind is MailKind.CONFIRMATION
+        )
+        if not dry_run and confirmations_final:
+            deps.runlog.advance(
+                division, Watermark(policy.next_watermark(data, run_date), run_date)
+            )
+    return result
+
+
+def _deliver(deps: Deps, mail: PlannedMail, run_id: str, dry_run: bool) -> ReportEntry:
+    """Compose, claim, deliver, record: one planned mail."""
+    try:
+        message = deps.composer.message(mail, deps.clock.now())
+    except FollowupError as exc:
+        return _entry(mail, Outcome.FAILED, f"could not compose: {exc}")
+    subject = str(message["Subject"])
+    if dry_run:
+        return _entry(mail, Outcome.PLANNED, mail.reason, subject)
+    claimed = deps.ledger.claim(
+        Claim(
+            key=mail.key,
+            division=mail.division,
+            kind=mail.kind,
+            item_ids=mail.item_ids,
+            recipient=mail.recipient.email,
+            subject=subject,
+            amount=sum((line.amount for line in mail.lines), Decimal(0)),
+            currency=_currency(mail),
+            claimed_at=deps.clock.now(),
+            run_id=run_id,
+        )
+    )
+    if not claimed:
+        return _entry(mail, Outcome.ALREADY_DONE, "claimed by another run", subject)
+    try:
+        delivery = deps.mailer.deliver(message, mail.mode, mail.key)
+    except MailerAuthError as exc:
+        deps.ledger.complete(mail.key, Outcome.FAILED, reason=str(exc))
+        raise
+    except MailerError as exc:
+        outcome = Outcome.REJECTED if exc.permanent else Outcome.FAILED
+        deps.ledger.complete(mail.key, outcome, reason=str(exc))
+        return _entry(mail, outcome, str(exc), subject)
+    outcome = Outcome.SENT if delivery.mode is Mode.SEND else Outcome.DRAFTED
+    deps.ledger.complete(mail.key, outcome, delivery, mail.reason)
+    return _entry(mail, outcome, mail.reason, subject, delivery.provider_id)
+
+
+def _recover(deps: Deps, division: int) -> list[ReportEntry]:
+    """Settle the claims a crashed run left without outcome (see the module docstring)."""
+    entries = []
+    for claim in deps.ledger.unfinished(division):
+        trace = deps.mailer.find(claim)
+        if trace is Trace.ABSENT:
+            deps.ledger.release(claim.key)
+            log.warning("claim %s was never delivered: released, will be planned again", claim.key)
+            continue
+        if trace is Trace.UNKNOWN:
+            reason = "uncertain: an earlier run died while delivering; check Sent before resending"
+            deps.ledger.complete(claim.key, Outcome.UNCERTAIN, reason=reason)
+            outcome = Outcome.UNCERTAIN
+        else:
+            outcome = Outcome.SENT if trace.mode is Mode.SEND else Outcome.DRAFTED
+            reason = "delivered by an earlier run that died before recording it"
+            deps.ledger.complete(claim.key, outcome, trace, reason)
+        entries.append(
+            ReportEntry(
+                division=division,
+                kind=claim.kind,
+                outcome=outcome if outcome is Outcome.UNCERTAIN else Outcome.ALREADY_DONE,
+                customer=claim.key.split("/")[2] if claim.key.count("/") >= 2 else "",
+                reason=reason,
+                key=claim.key,
+                recipient=claim.recipient,
+                subject=claim.subject,
+            )
+        )
+    return entries
+
+
+def _entry(
+    mail: PlannedMail,
+    outcome: Outcome,
+    reason: str,
+    subject: str = "",
+    provider_id: str = "",
+) -> ReportEntry:
+    return ReportEntry(
+        division=mail.division,
+        kind=mail.kind,
+        outcome=outcome,
+        customer=f"{mail.customer.code} {mail.customer.name}",
+        reason=reason,
+        key=mail.key,
+        recipient=mail.recipient.email,
+        subject=subject,
+        invoice_numbers=tuple(line.invoice_number for line in mail.lines),
+        provider_id=provider_id,
+    )
+
+
+def _skipped(skip: Skip, outcome: Outcome) -> ReportEntry:
+    return ReportEntry(
+        division=skip.division,
+        kind=skip.kind,
+        outcome=outcome,
+        customer=f"{skip.customer.code} {skip.customer.name}",
+        reason=skip.reason,
+        invoice_numbers=skip.invoice_numbers,
+    )
+
+
+def _currency(mail: PlannedMail) -> str:
+    currencies = {line.currency for line in mail.lines}
+    return currencies.pop() if len(currencies) == 1 else "mixed"
+
+
+def _log(entry: ReportEntry) -> None:
+    """One structured line per decision: no bodies, no secrets."""
+    log.info(
+        "%s %s %s",
+        entry.kind.value,
+        entry.outcome.value,
+        entry.key or entry.customer,
+        extra={
+            "decision": {
+                "division": entry.division,
+                "kind": entry.kind.value,
+                "outcome": entry.outcome.value,
+                "key": entry.key,
+                "reason": entry.reason,
+            }
+        },
+    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -105,7 +105,12 @@ def plan(
     confirmations = plan_confirmations(
         data, run_date, since, rules, covered.get(MailKind.CONFIRMATION, set())
     )
-    reminders = plan_reminders(data, run_date, rules, covered.get(MailKind.REMINDER, set()))
+    # An invoice paid in part in this window is acknowledged, with its balance, by the
+    # confirmation: it isn't also reminded in the same run.
+    just_paid = {line.item_id for mail in confirmations.mails for line in mail.lines}
+    reminders = plan_reminders(
+        data, run_date, rules, covered.get(MailKind.REMINDER, set()), just_paid
+    )
     return Plan(
         mails=confirmations.mails + reminders.mails,
         skips=confirmations.skips + reminders.skips,
@@ -158,7 +163,13 @@ def plan_confirmations(
     return Plan(tuple(mails), tuple(skips), _done(data, MailKind.CONFIRMATION, done))
 
 
-def plan_reminders(data: DivisionData, run_date: date, rules: Rules, covered: set[str]) -> Plan:
+def plan_reminders(
+    data: DivisionData,
+    run_date: date,
+    rules: Rules,
+    covered: set[str],
+    just_paid: Collection[str] = (),
+) -> Plan:
     """One reminder per customer listing every overdue invoice, when one reached the level."""
     threshold = rules.policy.reminder_days_overdue
     by_account: dict[str, list[Receivable]] = defaultdict(list)
@@ -171,7 +182,11 @@ def plan_reminders(data: DivisionData, run_date: date, rules: Rules, covered: se
     done: dict[str, list[str]] = defaultdict(list)
     for account_id, lines in sorted(by_account.items()):
         invoice_lines = _reminder_lines(lines, run_date)
-        reached = [line for line in invoice_lines if line.days_overdue >= threshold]
+        reached = [
+            line
+            for line in invoice_lines
+            if line.days_overdue >= threshold and line.item_id not in just_paid
+        ]
         due = [
             line for line in reached if reminder_item(line.item_id, REMINDER_LEVEL) not in covered
         ]

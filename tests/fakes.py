@@ -1,0 +1,238 @@
+"""Hand-written fakes of the ports, recording what they were asked. Shared by unit and service tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from email.message import EmailMessage
+
+from followup.clock import AMSTERDAM
+from followup.errors import LedgerBusy, MailerError
+from followup.model import (
+    Account,
+    Claim,
+    Contact,
+    Delivery,
+    DivisionData,
+    MailKind,
+    Mode,
+    Outcome,
+    PlannedMail,
+    Receivable,
+    RunReport,
+    Watermark,
+)
+from followup.ports import Trace
+
+
+class FakeClock:
+    """Time stands still unless told; sleeping moves it."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.current = start or datetime(2026, 11, 23, 9, 0, tzinfo=AMSTERDAM)
+        self.slept: list[float] = []
+
+    def now(self) -> datetime:
+        return self.current
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.current += timedelta(seconds=seconds)
+
+
+class FakeSource:
+    """Serves prepared DivisionData and records the reads."""
+
+    def __init__(self, data: dict[int, DivisionData]) -> None:
+        self.data = data
+        self.reads: list[tuple[int, int | None, date]] = []
+        self.failing: dict[int, Exception] = {}
+
+    def divisions(self) -> list[int]:
+        return sorted(self.data)
+
+    def read(self, division: int, since: int | None, first_day: date) -> DivisionData:
+        self.reads.append((division, since, first_day))
+        if division in self.failing:
+            raise self.failing[division]
+        data = self.data[division]
+        payments = tuple(p for p in data.payments if since is None or (p.timestamp or 0) > since)
+        return replace(data, payments=payments)
+
+
+@dataclass
+class _Row:
+    claim: Claim
+    outcome: Outcome | None = None
+    delivery: Delivery | None = None
+    reason: str = ""
+
+
+@dataclass
+class FakeLedger:
+    """Ledger and RunLog in dicts."""
+
+    rows: dict[str, _Row] = field(default_factory=dict)
+    watermarks: dict[int, Watermark] = field(default_factory=dict)
+    runs: list[RunReport] = field(default_factory=list)
+    locked: set[int] = field(default_factory=set)
+
+    def covered(self, division: int, kind: MailKind, item_ids: Iterable[str]) -> set[str]:
+        wanted = set(item_ids)
+        return {
+            item
+            for row in self.rows.values()
+            if row.claim.division == division
+            and row.claim.kind is kind
+            and row.outcome is not Outcome.FAILED
+            for item in row.claim.item_ids
+            if item in wanted
+        }
+
+    def claim(self, claim: Claim) -> bool:
+        row = self.rows.get(claim.key)
+        if row is not None and row.outcome is not Outcome.FAILED:
+            return False
+        self.rows[claim.key] = _Row(claim)
+        return True
+
+    def complete(
+        self, key: str, outcome: Outcome, delivery: Delivery | None = None, reason: str = ""
+    ) -> None:
+        row = self.rows[key]
+        row.outcome, row.delivery, row.reason = outcome, delivery, reason
+
+    def release(self, key: str) -> None:
+        if self.rows[key].outcome is None:
+            del self.rows[key]
+
+    def unfinished(self, division: int) -> list[Claim]:
+        return [
+            r.claim for r in self.rows.values() if r.claim.division == division and r.outcome is None
+        ]
+
+    @contextmanager
+    def division_lock(self, division: int) -> Iterator[None]:
+        if division in self.locked:
+            raise LedgerBusy(f"division {division} is busy")
+        self.locked.add(division)
+        try:
+            yield
+        finally:
+            self.locked.discard(division)
+
+    def watermark(self, division: int) -> Watermark | None:
+        return self.watermarks.get(division)
+
+    def advance(self, division: int, watermark: Watermark) -> None:
+        self.watermarks[division] = watermark
+
+    def record_run(self, report: RunReport) -> None:
+        self.runs.append(report)
+
+
+class FakeMailer:
+    """Keeps delivered messages; can be told to fail, or to 'crash' after accepting."""
+
+    def __init__(self, trace_when_missing: Trace = Trace.ABSENT) -> None:
+        self.delivered: dict[str, tuple[EmailMessage, Mode]] = {}
+        self.fail_next: list[MailerError] = []
+        self.crash_after_accept = False
+        self.trace_when_missing = trace_when_missing
+
+    def deliver(self, message: EmailMessage, mode: Mode, key: str) -> Delivery:
+        if self.fail_next:
+            raise self.fail_next.pop(0)
+        self.delivered[key] = (message, mode)
+        if self.crash_after_accept:
+            raise SystemExit("simulated crash after the provider accepted the mail")
+        return Delivery(mode, provider_id=f"id-{len(self.delivered)}")
+
+    def find(self, claim: Claim) -> Delivery | Trace:
+        if claim.key in self.delivered:
+            return Delivery(self.delivered[claim.key][1], provider_id="found")
+        return self.trace_when_missing
+
+
+class FakeComposer:
+    """A minimal composer: subject and recipient, enough for the service."""
+
+    def message(self, mail: PlannedMail, now: datetime) -> EmailMessage:
+        msg = EmailMessage()
+        msg["To"] = mail.recipient.email
+        msg["Subject"] = f"{mail.kind.value} {' '.join(l.invoice_number for l in mail.lines)}"
+        msg.set_content("body")
+        return msg
+
+
+# --- Data builders ------------------------------------------------------------------------
+
+DIV = 100
+
+
+def account(n: int, *, email: str | None = None, language: str = "NL", blocked: bool = False,
+            main_contact: str | None = None) -> Account:
+    return Account(
+        id=f"acc-{n}",
+        code=str(1000 + n),
+        name=f"Klant {n} B.V.",
+        email=f"info@klant{n}.example.nl" if email is None else email,
+        language=language,
+        blocked=blocked,
+        main_contact_id=main_contact,
+    )
+
+
+def line(
+    n: int,
+    account_id: str,
+    *,
+    amount: str = "100.00",
+    total: str | None = None,
+    status: int = 20,
+    paid_on: date | None = None,
+    invoice_date: date = date(2026, 10, 1),
+    due: date = date(2026, 10, 31),
+    entry: str | None = None,
+    timestamp: int = 1,
+    currency: str = "EUR",
+    contact_id: str | None = None,
+    reversal: bool = False,
+) -> Receivable:
+    return Receivable(
+        id=f"line-{n}",
+        entry_id=entry or f"entry-{n}",
+        account_id=account_id,
+        invoice_number=str(20260000 + n),
+        invoice_date=invoice_date,
+        due_date=due,
+        amount=Decimal(amount),
+        currency=currency,
+        invoice_total=Decimal(total or amount),
+        status=status,
+        fully_paid=status == 50,
+        last_payment_date=paid_on,
+        contact_id=contact_id,
+        is_reversal=reversal,
+        timestamp=timestamp,
+    )
+
+
+def division_data(
+    accounts: list[Account],
+    payments: list[Receivable] = (),  # type: ignore[assignment]
+    open_items: list[Receivable] = (),  # type: ignore[assignment]
+    contacts: list[Contact] = (),  # type: ignore[assignment]
+    division: int = DIV,
+) -> DivisionData:
+    return DivisionData(
+        division=division,
+        payments=tuple(payments),
+        open_items=tuple(open_items),
+        accounts={a.id: a for a in accounts},
+        contacts={c.id: c for c in contacts},
+        next_watermark=max((p.timestamp or 0 for p in payments), default=0),
+    )

@@ -1,0 +1,213 @@
+"""The service with hand-written fakes: exactly once, recovery, failures, dry runs."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from fakes import (
+    DIV,
+    FakeClock,
+    FakeComposer,
+    FakeLedger,
+    FakeMailer,
+    FakeSource,
+    account,
+    division_data,
+    line,
+)
+
+from followup import service
+from followup.errors import ExactServerError, ExactTokenRevoked, MailerAuthError, MailerError
+from followup.model import MailKind, Mode, Outcome, Watermark
+from followup.policy import Rules
+from followup.ports import Trace
+from followup.settings import Languages, Modes, Policy
+
+RUN = date(2026, 11, 23)
+YESTERDAY = date(2026, 11, 22)
+
+
+def make(data=None, mailer=None, ledger=None, modes=None):  # type: ignore[no-untyped-def]
+    acc1, acc2, acc3 = account(1), account(2), account(3, email="")
+    data = data or {
+        DIV: division_data(
+            [acc1, acc2, acc3],
+            payments=[
+                line(1, acc1.id, status=50, paid_on=YESTERDAY, timestamp=11),
+                line(2, acc1.id, status=50, paid_on=YESTERDAY, timestamp=12),
+                line(3, acc3.id, status=50, paid_on=YESTERDAY, timestamp=13),
+            ],
+            open_items=[line(4, acc2.id, due=date(2026, 11, 1))],
+        )
+    }
+    deps = service.Deps(
+        source=FakeSource(data),
+        ledger=ledger or FakeLedger(),
+        runlog=None,  # type: ignore[arg-type]  # set below: the fake ledger is both
+        mailer=mailer or FakeMailer(),
+        composer=FakeComposer(),
+        clock=FakeClock(),
+        rules=Rules(Policy(), modes or Modes(), Languages()),
+    )
+    return service.Deps(**{**deps.__dict__, "runlog": deps.ledger})
+
+
+def outcomes(report, kind=None):  # type: ignore[no-untyped-def]
+    return sorted(
+        e.outcome.value for e in report.entries() if kind is None or e.kind is kind
+    )
+
+
+def test_a_run_drafts_one_mail_per_customer_and_skips_the_one_without_email() -> None:
+    deps = make()
+    report = service.run(deps, RUN)
+    assert report.ok
+    assert outcomes(report, MailKind.CONFIRMATION) == ["drafted", "skipped"]
+    assert outcomes(report, MailKind.REMINDER) == ["drafted"]
+    assert len(deps.mailer.delivered) == 2
+    assert {mode for _, mode in deps.mailer.delivered.values()} == {Mode.DRAFT}
+    assert deps.ledger.watermarks[DIV] == Watermark(13, RUN)
+    assert deps.ledger.runs == [report]
+
+
+def test_second_run_sends_nothing() -> None:
+    deps = make()
+    service.run(deps, RUN)
+    again = service.run(deps, RUN)
+    assert len(deps.mailer.delivered) == 2
+    assert "drafted" not in outcomes(again)
+    assert "already_done" in outcomes(again)
+
+
+def test_the_mode_per_kind_comes_from_the_settings() -> None:
+    deps = make(modes=Modes(confirmation=Mode.SEND))
+    report = service.run(deps, RUN)
+    assert outcomes(report, MailKind.CONFIRMATION) == ["sent", "skipped"]
+
+
+def test_a_dry_run_delivers_nothing_and_records_nothing() -> None:
+    deps = make()
+    report = service.run(deps, RUN, dry_run=True)
+    assert outcomes(report) == ["planned", "planned", "skipped"]
+    assert deps.mailer.delivered == {}
+    assert deps.ledger.rows == {} and deps.ledger.watermarks == {} and deps.ledger.runs == []
+
+
+def test_a_crash_after_the_mailer_accepted_is_recovered_without_a_second_delivery() -> None:
+    mailer = FakeMailer()
+    deps = make(mailer=mailer)
+    mailer.crash_after_accept = True
+    with pytest.raises(SystemExit):
+        service.run(deps, RUN)
+    assert len(deps.ledger.unfinished(DIV)) == 1
+    mailer.crash_after_accept = False
+    report = service.run(deps, RUN)
+    assert len(mailer.delivered) == 2  # the crashed one is found, not delivered again
+    assert deps.ledger.unfinished(DIV) == []
+    recovered = [e for e in report.entries() if "died before recording" in e.reason]
+    assert len(recovered) == 1
+
+
+def test_a_crash_before_the_mailer_accepted_is_delivered_by_the_next_run() -> None:
+    mailer = FakeMailer()
+    deps = make(mailer=mailer)
+    mailer.fail_next = [SystemExit("crash before the provider saw it")]  # type: ignore[list-item]
+    with pytest.raises(SystemExit):
+        service.run(deps, RUN)
+    assert mailer.delivered == {}
+    service.run(deps, RUN)
+    assert len(mailer.delivered) == 2
+
+
+def test_an_unverifiable_claim_is_reported_uncertain_and_never_resent() -> None:
+    mailer = FakeMailer(trace_when_missing=Trace.UNKNOWN)
+    deps = make(mailer=mailer)
+    mailer.fail_next = [SystemExit("crash")]  # type: ignore[list-item]
+    with pytest.raises(SystemExit):
+        service.run(deps, RUN)
+    report = service.run(deps, RUN)
+    assert "uncertain" in outcomes(report)
+    third = service.run(deps, RUN)
+    assert len(mailer.delivered) == 1  # only the other customer's mail
+    assert "uncertain" not in outcomes(third)
+
+
+def test_a_failed_delivery_is_retried_next_run_and_holds_the_watermark() -> None:
+    mailer = FakeMailer()
+    deps = make(mailer=mailer)
+    mailer.fail_next = [MailerError("quota")]
+    report = service.run(deps, RUN)
+    assert "failed" in outcomes(report, MailKind.CONFIRMATION)
+    assert DIV not in deps.ledger.watermarks
+    service.run(deps, RUN)
+    assert len(mailer.delivered) == 2
+    assert deps.ledger.watermarks[DIV].sync_timestamp == 13
+
+
+def test_a_permanent_rejection_is_not_retried() -> None:
+    mailer = FakeMailer()
+    deps = make(mailer=mailer)
+    mailer.fail_next = [MailerError("bad recipient", permanent=True)]
+    report = service.run(deps, RUN)
+    assert "rejected" in outcomes(report)
+    service.run(deps, RUN)
+    assert len(mailer.delivered) == 1
+
+
+def test_an_auth_failure_of_the_mailer_stops_the_run_with_a_clear_message() -> None:
+    mailer = FakeMailer()
+    deps = make(mailer=mailer)
+    mailer.fail_next = [MailerAuthError("Gmail refused the token: run followup auth gmail")]
+    report = service.run(deps, RUN)
+    assert not report.ok
+    assert "followup auth gmail" in report.divisions[0].error
+
+
+def test_one_failing_division_does_not_stop_the_others() -> None:
+    acc = account(1)
+    data = {
+        DIV: division_data([acc], payments=[line(1, acc.id, status=50, paid_on=YESTERDAY)]),
+        200: division_data(
+            [acc], payments=[line(1, acc.id, status=50, paid_on=YESTERDAY)], division=200
+        ),
+    }
+    deps = make(data=data)
+    deps.source.failing[DIV] = ExactServerError("Exact is down", status=503)
+    report = service.run(deps, RUN)
+    assert not report.ok
+    assert [d.ok for d in report.divisions] == [False, True]
+    assert "Exact is down" in report.divisions[0].error
+
+
+def test_a_revoked_exact_token_stops_every_division_with_the_reason() -> None:
+    acc = account(1)
+    data = {d: division_data([acc], division=d) for d in (DIV, 200)}
+    deps = make(data=data)
+    deps.source.failing[DIV] = ExactTokenRevoked("run followup auth exact")
+    report = service.run(deps, RUN)
+    assert [d.error for d in report.divisions] == [
+        "run followup auth exact",
+        "not run: run followup auth exact",
+    ]
+    assert len(deps.source.reads) == 1
+
+
+def test_a_missed_day_is_caught_up_from_the_watermark() -> None:
+    acc = account(1)
+    data = {
+        DIV: division_data(
+            [acc],
+            payments=[
+                line(1, acc.id, status=50, paid_on=date(2026, 11, 20), timestamp=5),
+                line(2, acc.id, status=50, paid_on=date(2026, 11, 21), timestamp=6),
+                line(3, acc.id, status=50, paid_on=YESTERDAY, timestamp=7),
+            ],
+        )
+    }
+    deps = make(data=data)
+    deps.ledger.watermarks[DIV] = Watermark(5, date(2026, 11, 21))  # the run of the 22nd failed
+    report = service.run(deps, RUN)
+    [entry] = [e for e in report.entries() if e.outcome is Outcome.DRAFTED]
+    assert entry.invoice_numbers == ("20260002", "20260003")
+    assert deps.source.reads == [(DIV, 5, date(2026, 11, 7))]

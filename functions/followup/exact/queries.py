@@ -1,0 +1,286 @@
+"""The few OData queries a run needs, as `followup.ports.ExactSource`.
+
+Per division: one sync read of the payment terms changed since the watermark, one bulk read of
+the open receivables, and the fewest calls that fetch the accounts and contacts involved.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
+
+from followup.exact.client import ExactClient, Row
+from followup.exact.dates import odata_datetime, odata_guid, to_date
+from followup.model import Account, Contact, DivisionData, Receivable
+
+log = logging.getLogger(__name__)
+
+RECEIVABLE_LINE = 20  # LineType of a receivable payment term (22: payable)
+OPEN = 20  # Status of an outstanding item
+MAX_FILTERED_IDS = 20  # up to this many ids: one filtered call; beyond: the whole bulk listing
+CENT = Decimal("0.01")
+
+LINE_FIELDS = (
+    "ID", "Account", "AccountContact", "EntryID", "TransactionEntryID", "InvoiceNumber",
+    "InvoiceDate", "DueDate", "AmountFC", "AmountDC", "Currency", "TransactionAmountFC",
+    "Status", "IsFullyPaid", "LastPaymentDate", "Description", "YourRef",
+    "TransactionIsReversal",
+)  # fmt: skip
+SYNC_FIELDS = ("Timestamp", "LineType", *LINE_FIELDS)
+ACCOUNT_FIELDS = (
+    "ID", "Code", "Name", "Email", "Language", "Blocked", "MainContact", "Classification1",
+)  # fmt: skip
+CONTACT_FIELDS = (
+    "ID", "Account", "FirstName", "LastName", "Email", "BusinessEmail", "Language",
+    "IsMainContact",
+)  # fmt: skip
+
+T = TypeVar("T")
+
+
+class OddRow(ValueError):
+    """A row Exact sent that can't be used (a missing number, an unreadable date …)."""
+
+
+@dataclass(frozen=True)
+class SkippedRow:
+    """A row left out of a run's data, and why; the run goes on without it."""
+
+    division: int
+    endpoint: str
+    row_id: str
+    reason: str
+
+
+class ExactOnlineSource:
+    """Reads one division at a time through an ExactClient. Read-only, always.
+
+    Rows that can't be mapped are skipped, logged as a warning with their ID and kept in
+    `skipped_rows` for the run report.
+    """
+
+    def __init__(self, client: ExactClient) -> None:
+        self._client = client
+        self.skipped_rows: list[SkippedRow] = []
+
+    def divisions(self) -> list[int]:
+        """The codes of every division the token can see (`system/Divisions`)."""
+        me = self._client.get_all("current/Me", {"$select": "CurrentDivision"})
+        if not me or me[0].get("CurrentDivision") is None:
+            return []
+        current = int(me[0]["CurrentDivision"])
+        rows = self._client.get_all(f"{current}/system/Divisions", {"$select": "Code"})
+        return sorted({int(row["Code"]) for row in rows if row.get("Code") is not None})
+
+    def read(self, division: int, since: int | None, first_day: date) -> DivisionData:
+        """Payment lines changed since `since` (first run: since `first_day`), every open
+        receivable line, and the accounts and contacts of all those lines."""
+        start = self.sync_start(division, first_day) if since is None else since
+        payments, next_watermark = self._changed_lines(division, start)
+        open_items = self._open_items(division)
+        lines = payments + open_items
+        accounts = self._accounts(division, {line.account_id for line in lines})
+        contact_ids = {line.contact_id for line in lines if line.contact_id}
+        contact_ids |= {a.main_contact_id for a in accounts.values() if a.main_contact_id}
+        contacts = self._contacts(division, contact_ids)
+        return DivisionData(
+            division=division,
+            payments=tuple(payments),
+            open_items=tuple(open_items),
+            accounts=accounts,
+            contacts=contacts,
+            next_watermark=next_watermark,
+        )
+
+    def sync_start(self, division: int, first_day: date) -> int:
+        """The sync row version of `first_day` 00:00, to start the first run from.
+
+        Unverified: the answer's shape. Read as `{"d": {"results": [{"SyncTimestamp": n}]}}` or
+        `{"d": {"SyncTimestamp": n}}`, a number or a numeric string; no row means start at 1.
+        """
+        rows = self._client.get_all(
+            f"{division}/read/sync/Sync/SyncTimestamp",
+            {"modified": odata_datetime(first_day), "endPoint": "'Cashflow/PaymentTerms'"},
+        )
+        value = rows[0].get("SyncTimestamp") if rows else None
+        return int(value) if value is not None else 1
+
+    def _changed_lines(self, division: int, since: int) -> tuple[list[Receivable], int]:
+        endpoint = f"{division}/sync/Cashflow/PaymentTerms"
+        params = {"$select": ",".join(SYNC_FIELDS), "$filter": f"Timestamp gt {since}"}
+        highest = since
+        receivable_rows: list[Row] = []
+        for page in self._client.get_pages(endpoint, params):
+            for row in page:
+                stamp = row.get("Timestamp")
+                if isinstance(stamp, int | str) and str(stamp).isdigit():
+                    highest = max(highest, int(stamp))
+                if row.get("LineType") == RECEIVABLE_LINE:
+                    receivable_rows.append(row)
+        return self._mapped(division, endpoint, receivable_rows, receivable), highest
+
+    def _open_items(self, division: int) -> list[Receivable]:
+        endpoint = f"{division}/bulk/Cashflow/Receivables"
+        params = {"$select": ",".join(LINE_FIELDS), "$filter": f"Status eq {OPEN}"}
+        return self._mapped(division, endpoint, self._client.get_all(endpoint, params), receivable)
+
+    def _accounts(self, division: int, ids: set[str]) -> dict[str, Account]:
+        endpoint = f"{division}/bulk/CRM/Accounts"
+        rows = self._by_ids(division, endpoint, ACCOUNT_FIELDS, ids)
+        wanted = _lowered(ids)
+        return {a.id: a for a in self._mapped(division, endpoint, rows, account)
+                if a.id.lower() in wanted}  # fmt: skip
+
+    def _contacts(self, division: int, ids: set[str]) -> dict[str, Contact]:
+        endpoint = f"{division}/bulk/CRM/Contacts"
+        rows = self._by_ids(division, endpoint, CONTACT_FIELDS, ids)
+        wanted = _lowered(ids)
+        return {c.id: c for c in self._mapped(division, endpoint, rows, contact)
+                if c.id.lower() in wanted}  # fmt: skip
+
+    def _by_ids(
+        self, division: int, endpoint: str, fields: tuple[str, ...], ids: set[str]
+    ) -> list[Row]:
+        """The rows with these IDs in the fewest calls: one filtered call for a few, else the
+        whole bulk listing (1,000 a page) filtered here."""
+        literals: list[str] = []
+        for guid in sorted(ids):
+            try:
+                literals.append(odata_guid(guid))
+            except ValueError:
+                self._skip(division, endpoint, guid, "not a GUID")
+        if not literals:
+            return []
+        params = {"$select": ",".join(fields)}
+        if len(literals) <= MAX_FILTERED_IDS:
+            params["$filter"] = " or ".join(f"ID eq {literal}" for literal in literals)
+        return self._client.get_all(endpoint, params)
+
+    def _mapped(
+        self, division: int, endpoint: str, rows: Iterable[Row], convert: Callable[[Row], T]
+    ) -> list[T]:
+        mapped: list[T] = []
+        for row in rows:
+            try:
+                mapped.append(convert(row))
+            except OddRow as exc:
+                self._skip(division, endpoint, str(row.get("ID") or "?"), str(exc))
+        return mapped
+
+    def _skip(self, division: int, endpoint: str, row_id: str, reason: str) -> None:
+        log.warning("skipping row %s of %s: %s", row_id, endpoint, reason)
+        self.skipped_rows.append(SkippedRow(division, endpoint, row_id, reason))
+
+
+def receivable(row: Row) -> Receivable:
+    """A receivable line (bulk/Cashflow/Receivables or sync/Cashflow/PaymentTerms) as a value."""
+    number = row.get("InvoiceNumber")
+    if number is None or number == "":
+        raise OddRow("no InvoiceNumber")
+    if isinstance(number, float) and number.is_integer():
+        number = int(number)
+    stamp = row.get("Timestamp")
+    return Receivable(
+        id=_text(row, "ID", required=True),
+        entry_id=_text(row, "TransactionEntryID") or _text(row, "EntryID", required=True),
+        account_id=_text(row, "Account", required=True),
+        invoice_number=str(number),
+        invoice_date=_date(row, "InvoiceDate"),
+        due_date=_date(row, "DueDate"),
+        amount=_money(row, "AmountFC"),
+        currency=_text(row, "Currency", required=True).strip().upper(),
+        invoice_total=_money(row, "TransactionAmountFC"),
+        status=_int(row, "Status"),
+        fully_paid=bool(row.get("IsFullyPaid")),
+        last_payment_date=_optional_date(row, "LastPaymentDate"),
+        contact_id=_text(row, "AccountContact") or None,
+        description=_text(row, "Description"),
+        your_ref=_text(row, "YourRef"),
+        is_reversal=bool(row.get("TransactionIsReversal")),
+        amount_dc=None if row.get("AmountDC") is None else _money(row, "AmountDC"),
+        timestamp=int(stamp) if isinstance(stamp, int | str) and str(stamp).isdigit() else None,
+    )
+
+
+def account(row: Row) -> Account:
+    """A crm/Accounts row as a value: Code without its padding, Language upper-cased."""
+    classification = row.get("Classification1")
+    return Account(
+        id=_text(row, "ID", required=True),
+        code=_text(row, "Code").strip(),
+        name=_text(row, "Name").strip(),
+        email=_text(row, "Email").strip(),
+        language=_text(row, "Language").strip().upper(),
+        blocked=bool(row.get("Blocked")),
+        main_contact_id=_text(row, "MainContact") or None,
+        classification=str(classification) if classification else None,
+    )
+
+
+def contact(row: Row) -> Contact:
+    """A crm/Contacts row as a value; BusinessEmail when Email is empty."""
+    email = _text(row, "Email").strip() or _text(row, "BusinessEmail").strip()
+    return Contact(
+        id=_text(row, "ID", required=True),
+        account_id=_text(row, "Account"),
+        first_name=_text(row, "FirstName").strip(),
+        last_name=_text(row, "LastName").strip(),
+        email=email,
+        language=_text(row, "Language").strip().upper(),
+        is_main=bool(row.get("IsMainContact")),
+    )
+
+
+def _text(row: Row, name: str, *, required: bool = False) -> str:
+    value = row.get(name)
+    if value is None or value == "":
+        if required:
+            raise OddRow(f"no {name}")
+        return ""
+    return str(value)
+
+
+def _money(row: Row, name: str) -> Decimal:
+    value = row.get(name)
+    if value is None or isinstance(value, bool):
+        raise OddRow(f"no {name}")
+    try:
+        amount = Decimal(str(value)).quantize(CENT)
+    except InvalidOperation:
+        raise OddRow(f"{name} is not a number") from None
+    if not amount.is_finite():
+        raise OddRow(f"{name} is not a number")
+    return amount
+
+
+def _int(row: Row, name: str) -> int:
+    value: Any = row.get(name)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise OddRow(f"{name} is not a number") from None
+
+
+def _date(row: Row, name: str) -> date:
+    day = _optional_date(row, name)
+    if day is None:
+        raise OddRow(f"no {name}")
+    return day
+
+
+def _optional_date(row: Row, name: str) -> date | None:
+    value = row.get(name)
+    if value is not None and not isinstance(value, str):
+        raise OddRow(f"{name} is not a date")
+    try:
+        return to_date(value)
+    except ValueError:
+        raise OddRow(f"{name} is not a date") from None
+
+
+def _lowered(ids: Iterable[str]) -> set[str]:
+    return {guid.lower() for guid in ids}

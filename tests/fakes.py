@@ -1,4 +1,4 @@
-"""Hand-written fakes of the ports, recording what they were asked. Shared by unit and service tests."""
+"""Hand-written fakes of the ports, recording what they were asked."""
 
 from __future__ import annotations
 
@@ -111,7 +111,9 @@ class FakeLedger:
 
     def unfinished(self, division: int) -> list[Claim]:
         return [
-            r.claim for r in self.rows.values() if r.claim.division == division and r.outcome is None
+            r.claim
+            for r in self.rows.values()
+            if r.claim.division == division and r.outcome is None
         ]
 
     @contextmanager
@@ -163,7 +165,7 @@ class FakeComposer:
     def message(self, mail: PlannedMail, now: datetime) -> EmailMessage:
         msg = EmailMessage()
         msg["To"] = mail.recipient.email
-        msg["Subject"] = f"{mail.kind.value} {' '.join(l.invoice_number for l in mail.lines)}"
+        msg["Subject"] = f"{mail.kind.value} {' '.join(x.invoice_number for x in mail.lines)}"
         msg.set_content("body")
         return msg
 
@@ -173,8 +175,14 @@ class FakeComposer:
 DIV = 100
 
 
-def account(n: int, *, email: str | None = None, language: str = "NL", blocked: bool = False,
-            main_contact: str | None = None) -> Account:
+def account(
+    n: int,
+    *,
+    email: str | None = None,
+    language: str = "NL",
+    blocked: bool = False,
+    main_contact: str | None = None,
+) -> Account:
     return Account(
         id=f"acc-{n}",
         code=str(1000 + n),

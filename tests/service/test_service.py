@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+
 from fakes import (
     DIV,
     FakeClock,
@@ -16,7 +17,6 @@ from fakes import (
     division_data,
     line,
 )
-
 from followup import service
 from followup.errors import ExactServerError, ExactTokenRevoked, MailerAuthError, MailerError
 from followup.model import MailKind, Mode, Outcome, Watermark
@@ -54,9 +54,7 @@ def make(data=None, mailer=None, ledger=None, modes=None):  # type: ignore[no-un
 
 
 def outcomes(report, kind=None):  # type: ignore[no-untyped-def]
-    return sorted(
-        e.outcome.value for e in report.entries() if kind is None or e.kind is kind
-    )
+    return sorted(e.outcome.value for e in report.entries() if kind is None or e.kind is kind)
 
 
 def test_a_run_drafts_one_mail_per_customer_and_skips_the_one_without_email() -> None:
@@ -91,7 +89,9 @@ def test_a_dry_run_delivers_nothing_and_records_nothing() -> None:
     report = service.run(deps, RUN, dry_run=True)
     assert outcomes(report) == ["planned", "planned", "skipped"]
     assert deps.mailer.delivered == {}
-    assert deps.ledger.rows == {} and deps.ledger.watermarks == {} and deps.ledger.runs == []
+    assert deps.ledger.rows == {}
+    assert deps.ledger.watermarks == {}
+    assert deps.ledger.runs == []
 
 
 def test_a_crash_after_the_mailer_accepted_is_recovered_without_a_second_delivery() -> None:

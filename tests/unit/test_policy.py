@@ -6,8 +6,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from fakes import DIV, account, division_data, line
 
+from fakes import DIV, account, division_data, line
 from followup import policy
 from followup.model import Contact, MailKind, Mode, Watermark
 from followup.policy import Rules
@@ -149,10 +149,18 @@ def test_the_receivable_contact_comes_first_then_the_account_then_the_main_conta
     langs = Languages()
     first, _ = policy.find_recipient(data, "acc-1", ["c-1"], langs)
     assert first is not None
-    assert (first.email, first.first_name, first.language) == ("anna@klant1.example.nl", "Anna", "en")
+    assert (first.email, first.first_name, first.language) == (
+        "anna@klant1.example.nl",
+        "Anna",
+        "en",
+    )
     second, _ = policy.find_recipient(data, "acc-1", [], langs)
     assert second is not None
-    assert (second.email, second.first_name, second.language) == ("info@klant1.example.nl", "", "nl")
+    assert (second.email, second.first_name, second.language) == (
+        "info@klant1.example.nl",
+        "",
+        "nl",
+    )
     third, _ = policy.find_recipient(data, "acc-2", [], langs)
     assert third is not None
     assert (third.email, third.first_name) == ("piet@klant1.example.nl", "Piet")
@@ -170,8 +178,8 @@ def test_a_reminder_lists_every_overdue_invoice_once_one_reaches_the_threshold()
     )
     [mail] = plan(data).mails
     assert mail.kind is MailKind.REMINDER
-    assert [l.invoice_number for l in mail.lines] == ["20260001", "20260002"]
-    assert [l.days_overdue for l in mail.lines] == [13, 3]
+    assert [x.invoice_number for x in mail.lines] == ["20260001", "20260002"]
+    assert [x.days_overdue for x in mail.lines] == [13, 3]
     assert mail.item_ids == ("entry-1@L1",)
 
 
@@ -216,7 +224,8 @@ def test_keys_are_stable_and_differ_by_items_kind_and_level() -> None:
 def test_an_invoice_paid_in_part_yesterday_is_not_also_reminded_today() -> None:
     acc = account(1)
     paid = line(1, acc.id, status=50, paid_on=YESTERDAY, amount="400.00", total="1000.00")
-    still_open = line(2, acc.id, amount="600.00", total="1000.00", entry=paid.entry_id,
-                      due=date(2026, 10, 1))
+    still_open = line(
+        2, acc.id, amount="600.00", total="1000.00", entry=paid.entry_id, due=date(2026, 10, 1)
+    )
     data = division_data([acc], payments=[paid], open_items=[still_open])
     assert [m.kind for m in plan(data).mails] == [MailKind.CONFIRMATION]

@@ -1,0 +1,132 @@
+"""The `followup` command line: run | demo."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from followup import bootstrap, report, service, settings
+from followup.clock import SystemClock, business_date
+from followup.errors import ConfigError, FollowupError
+from followup.model import DivisionReport, Outcome, RunReport
+
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+
+
+def _run_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser, with a --help for every command."""
+    top = argparse.ArgumentParser(
+        prog="followup",
+        description="Thank customers who paid and remind the ones who are overdue: "
+        "Exact Online to mail, once a day.",
+    )
+    top.add_argument("-v", "--verbose", action="store_true", help="log every decision to stderr")
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run",
+        help="run the daily job for a configuration",
+        description="Read Exact Online, decide which confirmations and reminders are due, "
+        "deliver them (draft or send, per the settings) and record them so that nothing is "
+        "delivered twice.",
+    )
+    run.add_argument("--config", type=Path, required=True, metavar="FILE", help="settings (TOML)")
+    run.add_argument(
+        "--date",
+        type=_run_date,
+        metavar="YYYY-MM-DD",
+        help="the run date (default: today in Europe/Amsterdam); the payments of the day before "
+        "are confirmed, plus any day missed since the last successful run",
+    )
+    run.add_argument(
+        "--dry-run", action="store_true", help="deliver nothing and record nothing; report all"
+    )
+    run.add_argument("--json", action="store_true", help="print the run report as JSON on stdout")
+
+    demo = commands.add_parser(
+        "demo",
+        help="run the whole job against the built-in Exact Online sandbox",
+        description="Start the built-in Exact Online sandbox with a demo administration dated "
+        "today, run the daily job against it over HTTP and write the mails as .eml files to "
+        "outbox/ with outbox/index.html to look at them. A second run on the same day "
+        "delivers nothing new.",
+    )
+    demo.add_argument(
+        "--dir", type=Path, default=Path(), help="where outbox/ and .demo/ go (default: here)"
+    )
+    demo.add_argument("--json", action="store_true", help="print the run report as JSON on stdout")
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        if args.command == "demo":
+            return _demo(args)
+        return _run(args)
+    except ConfigError as exc:
+        print(f"followup: {exc.source} is not valid:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+    except FollowupError as exc:
+        print(f"followup: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _progress(division: DivisionReport) -> None:
+    state = "failed: " + division.error if division.error else f"{len(division.entries)} decisions"
+    print(f"division {division.division}: {state}", file=sys.stderr)
+
+
+def _run(args: argparse.Namespace) -> int:
+    config = settings.load(args.config)
+    clock = SystemClock()
+    run_date = args.date or business_date(clock.now())
+    with bootstrap.build(config, clock) as app:
+        result = service.run(app.deps, run_date, dry_run=args.dry_run, progress=_progress)
+    return _finish(result, as_json=args.json)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from followup.demo import OUTBOX, run_demo  # the sandbox is only loaded for the demo
+
+    base: Path = args.dir
+    say = (lambda text: print(text, file=sys.stderr)) if args.json else print
+    result = run_demo(base, SystemClock(), say)
+    code = _finish(result, as_json=args.json)
+    if not args.json:
+        index = (base / OUTBOX / "index.html").resolve()
+        print(f"\nOpen {index} to read the mails (the .eml files are beside it).")
+    return code
+
+
+def _finish(result: RunReport, *, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps(report.report_to_dict(result), indent=2, ensure_ascii=False))
+    else:
+        print(report.summary(result))
+    failed = any(e.outcome in (Outcome.FAILED, Outcome.REJECTED) for e in result.entries())
+    return EXIT_OK if result.ok and not failed else EXIT_FAILED
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,88 @@
+"""The rows a simulated administration holds, and the Exact codes they carry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from followup.clock import AMSTERDAM
+
+OPEN = 20
+MATCHED = 50
+SALES_ENTRY = 20
+SALES_CREDIT_NOTE = 21
+RECEIVABLE = 20  # LineType of a receivable payment term
+PAYABLE = 22
+# Fixed rates to the division currency (EUR) for foreign-currency invoices.
+RATES = {"EUR": Decimal(1), "USD": Decimal("0.9"), "GBP": Decimal("1.15")}
+
+
+@dataclass
+class AccountRecord:
+    """A crm/Accounts row."""
+
+    id: str
+    code: str
+    name: str
+    email: str
+    language: str
+    blocked: bool
+    classification: str
+    status: str
+    is_sales: bool = True
+    is_supplier: bool = False
+    main_contact: str | None = None
+
+
+@dataclass
+class ContactRecord:
+    """A crm/Contacts row."""
+
+    id: str
+    account_id: str
+    first_name: str
+    last_name: str
+    email: str
+    business_email: str
+    language: str
+    is_main: bool
+
+
+@dataclass
+class LineRecord:
+    """One payment term of an entry (a receivable or payable line)."""
+
+    id: str
+    entry_id: str
+    transaction_entry_id: str
+    account_id: str
+    contact_id: str | None
+    invoice_number: int
+    invoice_date: date
+    due_date: date
+    amount: Decimal  # this line, in the invoice currency
+    currency: str
+    invoice_amount: Decimal  # the whole invoice, in the invoice currency
+    transaction_type: int
+    line_type: int
+    description: str
+    your_ref: str
+    is_reversal: bool
+    created: datetime
+    modified: datetime
+    timestamp: int = 0
+    status: int = OPEN
+    fully_paid: bool = False
+    last_payment_date: date | None = None
+    end_date: date | None = None
+
+
+def at_amsterdam(day: date, hour: int) -> datetime:
+    """A whole hour on an Amsterdam calendar day."""
+    return datetime.combine(day, time(hour), tzinfo=AMSTERDAM)
+
+
+def to_division_currency(amount: Decimal, currency: str) -> Decimal:
+    """The amount in EUR at the sandbox's fixed rate."""
+    return (amount * RATES[currency]).quantize(Decimal("0.01"))

@@ -1,0 +1,71 @@
+"""Rendered text → an RFC 5322 message: headers that data from Exact can't break, text + HTML."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+from followup.errors import MailerError
+from followup.settings import Company
+
+_SPACE_RUNS = re.compile(r"\s+")
+# Bidirectional overrides can make a name read differently from what it is.
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def one_line(text: str) -> str:
+    """Control characters (CR, LF, tab, NUL …) and line separators become spaces, runs collapse."""
+    cleaned = "".join(
+        " " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") or ch in _BIDI else ch for ch in text
+    )
+    return _SPACE_RUNS.sub(" ", cleaned).strip()
+
+
+def mailbox(name: str, address: str) -> Address:
+    """A display name and address as a header value; an unusable address is a permanent error."""
+    addr = one_line(address)
+    local, at, domain = addr.rpartition("@")
+    try:
+        if not at or not local or not domain:
+            raise ValueError("no local part or domain")
+        if not domain.isascii():
+            domain = domain.encode("idna").decode("ascii")
+        return Address(display_name=one_line(name), username=local, domain=domain)
+    except (ValueError, UnicodeError, IndexError) as exc:
+        raise MailerError(f"invalid e-mail address {addr!r}: {exc}", permanent=True) from None
+
+
+def build_message(
+    *,
+    company: Company,
+    to: Address,
+    subject: str,
+    text: str,
+    html: str | None,
+    now: datetime,
+    key: str = "",
+) -> EmailMessage:
+    """The whole message: From/To/Reply-To/Bcc/Subject/Date/Message-ID, text and HTML parts."""
+    sender = mailbox(company.display_name, str(company.from_address))
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    if company.reply_to:
+        message["Reply-To"] = mailbox(company.display_name, str(company.reply_to))
+    if company.bcc_archive:
+        message["Bcc"] = mailbox("", str(company.bcc_archive))
+    message["Subject"] = one_line(subject)
+    message["Date"] = format_datetime(now)
+    # The key's hash in the Message-ID lets an operator find a mail by its ledger key,
+    # without showing the customer our internal ids.
+    tag = hashlib.sha256(key.encode()).hexdigest()[:12] if key else None
+    message["Message-ID"] = make_msgid(idstring=tag, domain=sender.domain)
+    message.set_content(text, cte="quoted-printable")
+    if html is not None:
+        message.add_alternative(html, subtype="html", cte="quoted-printable")
+    return message

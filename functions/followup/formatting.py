@@ -19,7 +19,7 @@ from followup.errors import TemplateError
 #: The country whose conventions a bare template language gets.
 LOCALES = {"nl": "nl_NL", "en": "en_GB"}
 
-_LANGUAGE = re.compile(r"^[a-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})*$")
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})*$")
 # Babel separates a currency sign from the number with a no-break space, and French groups
 # thousands with a narrow one; mails get an ordinary space, so what users type is what they find.
 _SPACES = str.maketrans({"\u00a0": " ", "\u202f": " "})
@@ -31,8 +31,10 @@ def locale_for(lang: str) -> Locale:
     code = lang.strip()
     if not _LANGUAGE.match(code):
         raise TemplateError(f"not a language code: {lang!r} (expected e.g. 'nl', 'en', 'de')")
+    language, _, region = code.replace("-", "_").partition("_")
+    ident = f"{language.lower()}_{region}" if region else language.lower()
     try:
-        return Locale.parse(LOCALES.get(code.lower(), code.replace("-", "_")))
+        return Locale.parse(LOCALES.get(ident, ident))
     except (UnknownLocaleError, ValueError):
         raise TemplateError(f"unknown language: {lang!r} (Babel has no locale for it)") from None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.errors
 import hashlib
 import re
 import unicodedata
@@ -14,6 +15,9 @@ from followup.errors import MailerError
 from followup.settings import Company
 
 _SPACE_RUNS = re.compile(r"\s+")
+_DOMAIN = re.compile(
+    r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+)
 # Bidirectional overrides can make a name read differently from what it is.
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
@@ -29,14 +33,15 @@ def one_line(text: str) -> str:
 def mailbox(name: str, address: str) -> Address:
     """A display name and address as a header value; an unusable address is a permanent error."""
     addr = one_line(address)
-    local, at, domain = addr.rpartition("@")
+    local, _, domain = addr.rpartition("@")
     try:
-        if not at or not local or not domain:
-            raise ValueError("no local part or domain")
         if not domain.isascii():
             domain = domain.encode("idna").decode("ascii")
-        return Address(display_name=one_line(name), username=local, domain=domain)
-    except (ValueError, UnicodeError, IndexError) as exc:
+        if not local or not _DOMAIN.match(domain):
+            raise ValueError("expected one address like name@example.nl")
+        # Parsing addr_spec (rather than passing the parts) refuses lists, spaces and other junk.
+        return Address(display_name=one_line(name), addr_spec=f"{local}@{domain}")
+    except (ValueError, UnicodeError, IndexError, email.errors.MessageError) as exc:
         raise MailerError(f"invalid e-mail address {addr!r}: {exc}", permanent=True) from None
 
 

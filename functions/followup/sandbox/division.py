@@ -42,6 +42,7 @@ class Division:
         self.accounts: dict[str, AccountRecord] = {}
         self.contacts: dict[str, ContactRecord] = {}
         self.lines: list[LineRecord] = []
+        self._codes: set[str] = set()
         self._lock = lock or threading.RLock()
         self._rng = random.Random(code)  # deterministic guids for a deterministic build
         self._timestamp = _FIRST_TIMESTAMP - 1
@@ -68,8 +69,9 @@ class Division:
     ) -> str:
         """Add a customer (or, with is_supplier, a supplier); returns its ID."""
         with self._lock:
-            if any(a.code.strip() == code.strip() for a in self.accounts.values()):
+            if code.strip() in self._codes:
                 raise ValueError(f"account code {code!r} exists already")
+            self._codes.add(code.strip())
             account_id = self.new_guid()
             self.accounts[account_id] = AccountRecord(
                 account_id, code.strip(), name, email, language, blocked, classification, status,

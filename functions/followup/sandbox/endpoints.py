@@ -49,6 +49,7 @@ class Endpoint:
     fields: dict[str, FieldType]
     rows: Callable[[Division, list[Division]], list[Row]]
     filterable: frozenset[str] | None = None  # None: every field
+    key: str = "ID"  # the order of the listing, and what `$skiptoken` carries
 
 
 RECEIVABLE_FIELDS = fields(
@@ -83,14 +84,14 @@ ME_FIELDS = fields(
 )
 
 ENDPOINTS: dict[str, Endpoint] = {
-    "system/Divisions": Endpoint(Kind.STANDARD, DIVISION_FIELDS, rows.divisions),
-    "system/AllDivisions": Endpoint(Kind.STANDARD, DIVISION_FIELDS, rows.divisions),
+    "system/Divisions": Endpoint(Kind.STANDARD, DIVISION_FIELDS, rows.divisions, key="Code"),
+    "system/AllDivisions": Endpoint(Kind.STANDARD, DIVISION_FIELDS, rows.divisions, key="Code"),
     "cashflow/Receivables": Endpoint(Kind.STANDARD, RECEIVABLE_FIELDS, rows.receivables),
     "bulk/Cashflow/Receivables": Endpoint(
         Kind.BULK, RECEIVABLE_FIELDS, rows.receivables, BULK_RECEIVABLE_FILTERS
     ),
     "sync/Cashflow/PaymentTerms": Endpoint(
-        Kind.SYNC, PAYMENT_TERM_FIELDS, rows.payment_terms, frozenset({"Timestamp"})
+        Kind.SYNC, PAYMENT_TERM_FIELDS, rows.payment_terms, frozenset({"Timestamp"}), "Timestamp"
     ),
     "crm/Accounts": Endpoint(Kind.STANDARD, ACCOUNT_FIELDS, rows.accounts),
     "bulk/CRM/Accounts": Endpoint(Kind.BULK, ACCOUNT_FIELDS, rows.accounts),

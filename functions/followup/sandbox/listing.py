@@ -10,6 +10,7 @@ from followup.sandbox.endpoints import Endpoint, Kind
 from followup.sandbox.exact_json import encode_row
 from followup.sandbox.odata import (
     Comparison,
+    FieldType,
     ODataError,
     check_filter,
     matches,
@@ -62,27 +63,28 @@ def filtered(endpoint: Endpoint, rows: list[Row], params: Mapping[str, str]) -> 
     return [row for row in rows if matches(expression, row)]
 
 
-def _key(kind: Kind, row: Row) -> str | int:
-    value = row["Timestamp"] if kind is Kind.SYNC else row["ID"]
+def _key(endpoint: Endpoint, row: Row) -> str | int:
+    value = row[endpoint.key]
     assert isinstance(value, str | int)
     return value
 
 
-def _after(kind: Kind, rows: list[Row], token: str) -> list[Row]:
-    """The rows past a skip token: a Timestamp on sync endpoints, guid'<last ID>' elsewhere."""
-    if kind is Kind.SYNC:
-        if not token.isdigit():
+def _after(endpoint: Endpoint, rows: list[Row], token: str) -> list[Row]:
+    """The rows past a skip token: guid'<last ID>' or the last number (a Timestamp, a Code)."""
+    if endpoint.fields[endpoint.key] is FieldType.GUID:
+        match = _GUID_TOKEN.match(token)
+        if match is None:
             raise ODataError(f"Invalid $skiptoken: '{token}'")
-        return [row for row in rows if int(_key(kind, row)) > int(token)]
-    match = _GUID_TOKEN.match(token)
-    if match is None:
+        last = match.group(1).lower()
+        return [row for row in rows if str(_key(endpoint, row)) > last]
+    if not token.isdigit():
         raise ODataError(f"Invalid $skiptoken: '{token}'")
-    last = match.group(1).lower()
-    return [row for row in rows if str(_key(kind, row)) > last]
+    return [row for row in rows if int(_key(endpoint, row)) > int(token)]
 
 
-def _token(kind: Kind, row: Row) -> str:
-    return str(_key(kind, row)) if kind is Kind.SYNC else f"guid'{_key(kind, row)}'"
+def _token(endpoint: Endpoint, row: Row) -> str:
+    key = _key(endpoint, row)
+    return f"guid'{key}'" if endpoint.fields[endpoint.key] is FieldType.GUID else str(key)
 
 
 def page(endpoint: Endpoint, rows: list[Row], params: Mapping[str, str], url: str) -> object:
@@ -90,14 +92,14 @@ def page(endpoint: Endpoint, rows: list[Row], params: Mapping[str, str], url: st
     check_options(params)
     fields = selected(endpoint, params)
     top = top_of(params)
-    rows = sorted(filtered(endpoint, rows, params), key=lambda row: _key(endpoint.kind, row))
+    rows = sorted(filtered(endpoint, rows, params), key=lambda row: _key(endpoint, row))
     if "$skiptoken" in params:
-        rows = _after(endpoint.kind, rows, params["$skiptoken"])
+        rows = _after(endpoint, rows, params["$skiptoken"])
     size = endpoint.kind.page_size if top is None else min(top, endpoint.kind.page_size)
     shown = rows[:size]
     result: dict[str, object] = {"results": [encode_row(row, fields) for row in shown]}
     if len(rows) > size and (top is None or top > size) and shown:
-        follow = dict(params) | {"$skiptoken": _token(endpoint.kind, shown[-1])}
+        follow = dict(params) | {"$skiptoken": _token(endpoint, shown[-1])}
         if top is not None:
             follow["$top"] = str(top - size)
         result["__next"] = url + "?" + urlencode(follow, quote_via=quote, safe="$',()")

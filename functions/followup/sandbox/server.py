@@ -79,7 +79,10 @@ class SandboxServer:
         if self._server is None:
             self._server = _Server(self.state, self._host, self._port)
             self._thread = threading.Thread(
-                target=self._server.serve_forever, name="exact-sandbox", daemon=True
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name="exact-sandbox",
+                daemon=True,
             )
             self._thread.start()
         return self

@@ -49,9 +49,7 @@ def test_paging_follows_next_across_three_pages_of_a_standard_endpoint(
     assert client.calls[DIVISION] == 3
 
 
-def test_get_all_reads_a_single_result_object(
-    state: SandboxState, client: ExactClient
-) -> None:
+def test_get_all_reads_a_single_result_object(state: SandboxState, client: ExactClient) -> None:
     add_accounts(state, 1)
     me = client.get_all("current/Me", {"$select": "CurrentDivision"})
     assert me == [{"CurrentDivision": DIVISION}]

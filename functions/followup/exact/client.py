@@ -85,8 +85,10 @@ class ExactClient:
             timeout=timeout,
             transport=transport,
             headers={"Accept": "application/json"},
+            event_hooks={"request": [self._count]},
         )
-        self.calls: Counter[int | None] = Counter()  # requests sent, per division
+        # Requests sent, per division: retries and the auth's resend after a 401 included.
+        self.calls: Counter[int | None] = Counter()
         self._resume_at: dict[int | None, datetime] = {}
         self._daily_spent: dict[int | None, bool] = {}
 
@@ -142,7 +144,6 @@ class ExactClient:
         rate_waits = 0
         while True:
             self._respect_budget(division, endpoint)
-            self.calls[division] += 1
             try:
                 response = self._http.get(url, params=params)
             except httpx.TransportError as exc:
@@ -172,6 +173,9 @@ class ExactClient:
             if status >= 300:
                 raise self._error(response, endpoint)
             return response
+
+    def _count(self, request: httpx.Request) -> None:
+        self.calls[_division(_endpoint(request.url))] += 1
 
     def _respect_budget(self, division: int | None, endpoint: str) -> None:
         """Before a call: wait for a spent budget to reset, or give up if that takes too long."""

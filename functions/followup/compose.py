@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from markupsafe import Markup
 import followup
 from followup import formatting
 from followup.errors import TemplateError
-from followup.formatting import Total, text_table, totals
+from followup.formatting import text_table, totals
 from followup.mime import build_message, mailbox, one_line
 from followup.model import InvoiceLine, PlannedMail
 from followup.settings import Company
@@ -94,30 +93,14 @@ def _para(text: str) -> str:
     return Markup(joined) if isinstance(text, Markup) else joined  # noqa: S704
 
 
-@pass_context
-def _money(ctx: Context, amount: Decimal, currency: str) -> str:
-    return formatting.money(amount, currency, ctx["language"])
+def _in_language(format_: Callable[..., str]) -> Callable[..., str]:
+    """A filter calling a `formatting` function in the mail's language (its last argument)."""
 
+    @pass_context
+    def apply(ctx: Context, value: Any, *args: Any) -> str:
+        return "" if value is None else format_(value, *args, ctx["language"])
 
-@pass_context
-def _money_list(ctx: Context, sums: Iterable[Total]) -> str:
-    lang = ctx["language"]
-    return formatting.and_list((formatting.money(t.amount, t.currency, lang) for t in sums), lang)
-
-
-@pass_context
-def _long_date(ctx: Context, d: date | None) -> str:
-    return formatting.long_date(d, ctx["language"]) if d else ""
-
-
-@pass_context
-def _short_date(ctx: Context, d: date | None) -> str:
-    return formatting.short_date(d, ctx["language"]) if d else ""
-
-
-@pass_context
-def _and_list(ctx: Context, items: Iterable[Any]) -> str:
-    return formatting.and_list((str(i) for i in items), ctx["language"])
+    return apply
 
 
 def _environment(dirs: list[Path], html: bool) -> jinja2.Environment:
@@ -131,11 +114,11 @@ def _environment(dirs: list[Path], html: bool) -> jinja2.Environment:
         extensions=["jinja2.ext.do"],
     )
     env.filters.update(
-        money=_money,
-        money_list=_money_list,
-        date=_long_date,
-        short_date=_short_date,
-        and_list=_and_list,
+        money=_in_language(formatting.money),
+        money_list=_in_language(formatting.money_list),
+        date=_in_language(formatting.long_date),
+        short_date=_in_language(formatting.short_date),
+        and_list=_in_language(formatting.and_list),
         para=_para,
     )
     env.globals["table"] = text_table
@@ -257,17 +240,17 @@ class Composer:
         except jinja2.TemplatesNotFound:
             raise TemplateError(f"template not found: {' or '.join(names)}") from None
         except jinja2.TemplateSyntaxError as exc:
-            raise TemplateError(
-                f"{exc.name or names[-1]}, line {exc.lineno}: {exc.message}"
-            ) from exc
+            raise _syntax_error(exc) from exc
 
     def _render(self, env: jinja2.Environment, names: list[str], context: dict[str, Any]) -> str:
         template = self._load(env, names)
         try:
             return template.render(context)
-        except jinja2.TemplateSyntaxError as exc:
-            raise TemplateError(
-                f"{exc.name or template.name}, line {exc.lineno}: {exc.message}"
-            ) from exc
+        except jinja2.TemplateSyntaxError as exc:  # in an imported or included template
+            raise _syntax_error(exc) from exc
         except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError) as exc:
             raise TemplateError(f"{template.name}: {exc}") from exc
+
+
+def _syntax_error(exc: jinja2.TemplateSyntaxError) -> TemplateError:
+    return TemplateError(f"{exc.name or exc.filename}, line {exc.lineno}: {exc.message}")

@@ -61,6 +61,11 @@ def and_list(items: Iterable[str], lang: str) -> str:
     return format_list(words, locale=locale_for(lang)) if words else ""
 
 
+def money_list(sums: Iterable[Total], lang: str) -> str:
+    """Totals in several currencies as one phrase: '€ 1.250,00 en US$ 300,00'."""
+    return and_list((money(t.amount, t.currency, lang) for t in sums), lang)
+
+
 @dataclass(frozen=True)
 class Total:
     """A sum of amounts in one currency."""

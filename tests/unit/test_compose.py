@@ -192,6 +192,12 @@ def test_a_syntax_error_is_a_template_error_with_its_line(tmp_path: Path) -> Non
         Composer(COMPANY, search_path(tmp_path)).render(mail())
 
 
+def test_a_syntax_error_in_an_imported_template_names_that_template(tmp_path: Path) -> None:
+    write(tmp_path, "confirmation/nl/phrases.j2", "{% macro greeting() %}\n{% endif %}\n")
+    with pytest.raises(TemplateError, match=r"confirmation/nl/phrases\.j2, line 2"):
+        Composer(COMPANY, search_path(tmp_path)).render(mail())
+
+
 def test_verify_finds_a_broken_template_before_any_mail_is_written(tmp_path: Path) -> None:
     write(tmp_path, "reminder/en/body.html.j2", "{% block %}")
     composer = Composer(COMPANY, search_path(tmp_path))

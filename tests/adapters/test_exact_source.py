@@ -1,0 +1,414 @@
+"""ExactOnlineSource against the sandbox: the right DivisionData in the fewest calls."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import pytest
+
+from followup.exact.auth import ExactAuth
+from followup.exact.client import ExactClient
+from followup.exact.queries import ExactOnlineSource, OddRow, account, contact, receivable
+from followup.model import Receivable
+from followup.sandbox.demo_data import seed_demo
+from followup.sandbox.server import SandboxServer
+from followup.sandbox.state import SandboxState
+
+if TYPE_CHECKING:
+    from conftest import SharedClock
+
+DIVISION = 123456
+D = Decimal
+
+
+@pytest.fixture
+def source(client: ExactClient) -> ExactOnlineSource:
+    return ExactOnlineSource(client)
+
+
+def paths(state: SandboxState) -> list[str]:
+    """The resources called, in order, without division and query."""
+    served = []
+    for division, method, path in state.calls:
+        resource = path.split("?", 1)[0].removeprefix(f"/api/v1/{division}/")
+        served.append(f"{method} {resource}")
+    return served
+
+
+def queries(state: SandboxState, resource: str) -> list[str]:
+    return [path for _, _, path in state.calls if path.split("?")[0].endswith(resource)]
+
+
+class Small:
+    """A hand-built division: a full payment, a partial payment split, an open item."""
+
+    def __init__(self, state: SandboxState) -> None:
+        div = state.add_division(DIVISION, "Bakkerij De Gouden Croissant B.V.")
+        self.zwaan = div.add_account(
+            code="1001", name="Café De Zwaan", email="zwaan@example.nl", language="nl"
+        )
+        self.anna = div.add_contact(
+            self.zwaan, "Anna", "de Vries", email="anna@example.nl", is_main=True
+        )
+        self.anker = div.add_account(code="1002", name="Hotel Het Anker", language="EN")
+        self.pieter = div.add_contact(
+            self.anker, "Pieter", "Bakker", is_main=True, business_email="pieter@anker.example"
+        )
+        self.molen = div.add_account(
+            code="1003", name="Restaurant De Molen", email="molen@example.nl", language="NL"
+        )
+        self.billing = div.add_contact(self.molen, "Ahmed", "El Amrani", email="ahmed@example.nl")
+        self.bystander = div.add_account(code="1004", name="Uninvolved", email="x@example.nl")
+        div.add_contact(self.bystander, "Niet", "Betrokken", is_main=True)
+        self.full = div.add_invoice(
+            self.zwaan,
+            number=20260001,
+            invoice_date=date(2026, 1, 5),
+            due_date=date(2026, 2, 4),
+            amount=D("121.00"),
+        )
+        self.partial = div.add_invoice(
+            self.anker,
+            number=20260002,
+            invoice_date=date(2026, 1, 10),
+            due_date=date(2026, 2, 9),
+            amount=D("1250.00"),
+            description="Brood januari",
+        )
+        self.open = div.add_invoice(
+            self.molen,
+            number=20260003,
+            invoice_date=date(2026, 2, 20),
+            due_date=date(2026, 3, 6),
+            amount=D("99.95"),
+            contact_id=self.billing,
+            your_ref="PO-7",
+        )
+        div.pay(self.full, amount=D("121.00"), payment_date=date(2026, 3, 1))
+        div.pay(self.partial, amount=D("500.00"), payment_date=date(2026, 3, 1))
+        self.div = div
+
+
+def by_entry(lines: tuple[Receivable, ...], entry_id: str) -> list[Receivable]:
+    return sorted((x for x in lines if x.entry_id == entry_id), key=lambda x: x.status)
+
+
+def test_read_returns_payments_open_items_accounts_and_contacts_of_a_small_division(
+    state: SandboxState, source: ExactOnlineSource
+) -> None:
+    small = Small(state)
+    data = source.read(DIVISION, since=None, first_day=date(2026, 3, 1))
+
+    assert data.division == DIVISION
+    [paid] = by_entry(data.payments, small.full)
+    assert (paid.status, paid.fully_paid, paid.amount, paid.invoice_total) == (
+        50,
+        True,
+        D("121.00"),
+        D("121.00"),
+    )
+    assert paid.last_payment_date == date(2026, 3, 1)
+    assert (paid.invoice_number, paid.invoice_date) == ("20260001", date(2026, 1, 5))
+    assert paid.account_id == small.zwaan
+
+    remainder, part = by_entry(data.payments, small.partial)
+    assert (part.status, part.amount, part.invoice_total) == (50, D("500.00"), D("1250.00"))
+    assert (remainder.status, remainder.amount, remainder.is_open) == (20, D("750.00"), True)
+    assert remainder.description == "Brood januari"
+
+    assert small.open not in {x.entry_id for x in data.payments}  # untouched since first_day
+    assert sorted((x.invoice_number, x.amount) for x in data.open_items) == [
+        ("20260002", D("750.00")),
+        ("20260003", D("99.95")),
+    ]
+    [molen_open] = by_entry(data.open_items, small.open)
+    assert molen_open.contact_id == small.billing
+    assert molen_open.your_ref == "PO-7"
+    assert molen_open.due_date == date(2026, 3, 6)
+    assert (molen_open.currency, molen_open.amount_dc) == ("EUR", D("99.95"))
+
+    assert set(data.accounts) == {small.zwaan, small.anker, small.molen}
+    zwaan = data.accounts[small.zwaan]
+    assert (zwaan.code, zwaan.name, zwaan.email, zwaan.language) == (
+        "1001",
+        "Café De Zwaan",
+        "zwaan@example.nl",
+        "NL",
+    )
+    assert zwaan.main_contact_id == small.anna
+    assert data.accounts[small.anker].language == "EN"
+
+    assert set(data.contacts) == {small.anna, small.pieter, small.billing}
+    assert data.contacts[small.pieter].email == "pieter@anker.example"  # BusinessEmail
+    assert data.contacts[small.anna].is_main
+    assert data.contacts[small.billing].account_id == small.molen
+
+    assert data.next_watermark == max(x.timestamp or 0 for x in data.payments)
+    assert source.skipped_rows == []
+
+
+def test_a_first_read_takes_five_calls_in_order(
+    state: SandboxState, source: ExactOnlineSource
+) -> None:
+    Small(state)
+    source.read(DIVISION, since=None, first_day=date(2026, 3, 1))
+    assert paths(state) == [
+        "GET read/sync/Sync/SyncTimestamp",
+        "GET sync/Cashflow/PaymentTerms",
+        "GET bulk/Cashflow/Receivables",
+        "GET bulk/CRM/Accounts",
+        "GET bulk/CRM/Contacts",
+    ]
+
+
+def test_a_read_from_the_watermark_sees_only_what_changed_after_it(
+    state: SandboxState, source: ExactOnlineSource
+) -> None:
+    small = Small(state)
+    first = source.read(DIVISION, since=None, first_day=date(2026, 3, 1))
+    again = source.read(DIVISION, since=first.next_watermark, first_day=date(2026, 3, 1))
+    assert again.payments == ()
+    assert again.next_watermark == first.next_watermark
+    assert len(again.open_items) == 2
+
+    small.div.pay(small.open, amount=D("99.95"), payment_date=date(2026, 3, 2))
+    later = source.read(DIVISION, since=first.next_watermark, first_day=date(2026, 3, 1))
+    [paid] = later.payments
+    assert (paid.entry_id, paid.fully_paid, paid.amount) == (small.open, True, D("99.95"))
+    assert later.next_watermark > first.next_watermark
+    assert [x.invoice_number for x in later.open_items] == ["20260002"]
+
+
+def test_payables_in_the_sync_feed_are_left_out_but_move_the_watermark(
+    state: SandboxState, source: ExactOnlineSource
+) -> None:
+    small = Small(state)
+    first = source.read(DIVISION, since=None, first_day=date(2026, 3, 1))
+    supplier = small.div.add_account(code="2001", name="Molenaar", is_supplier=True)
+    small.div.add_payable(
+        supplier,
+        number=7,
+        invoice_date=date(2026, 3, 2),
+        due_date=date(2026, 4, 1),
+        amount=D("300"),
+    )
+    later = source.read(DIVISION, since=first.next_watermark, first_day=date(2026, 3, 1))
+    assert later.payments == ()
+    assert later.next_watermark > first.next_watermark
+    assert supplier not in later.accounts
+
+
+def test_up_to_20_ids_are_fetched_with_one_filtered_call_each(
+    state: SandboxState, source: ExactOnlineSource
+) -> None:
+    div = state.add_division(DIVISION, "Twintig")
+    for n in range(20):
+        customer = div.add_account(code=str(1000 + n), name=f"Klant {n}")
+        div.add_contact(customer, "Voor", f"Naam {n}", email=f"c{n}@example.nl", is_main=True)
+        div.add_invoice(
+            customer,
+            number=n + 1,
+            invoice_date=date(2026, 2, 1),
+            due_date=date(2026, 3, 1),
+            amount=D("10"),
+        )
+    data = source.read(DIVISION, since=1, first_day=date(2026, 3, 1))
+    assert len(data.accounts) == 20
+    assert len(data.contacts) == 20
+    [accounts_call] = queries(state, "bulk/CRM/Accounts")
+    [contacts_call] = queries(state, "bulk/CRM/Contacts")
+    assert accounts_call.count(" or ID eq guid'") == 19
+    assert contacts_call.count(" or ID eq guid'") == 19
+
+
+def test_more_than_20_ids_read_the_whole_listing_once_and_keep_only_those_involved(
+    state: SandboxState, source: ExactOnlineSource
+) -> None:
+    div = state.add_division(DIVISION, "Veel klanten")
+    involved = set()
+    for n in range(30):
+        customer = div.add_account(code=str(1000 + n), name=f"Klant {n}")
+        div.add_contact(customer, "Voor", f"Naam {n}", email=f"c{n}@example.nl", is_main=True)
+        if n < 21:
+            involved.add(customer)
+            div.add_invoice(
+                customer,
+                number=n + 1,
+                invoice_date=date(2026, 2, 1),
+                due_date=date(2026, 3, 1),
+                amount=D("10"),
+            )
+    data = source.read(DIVISION, since=1, first_day=date(2026, 3, 1))
+    assert set(data.accounts) == involved
+    assert len(data.contacts) == 21
+    [accounts_call] = queries(state, "bulk/CRM/Accounts")
+    [contacts_call] = queries(state, "bulk/CRM/Contacts")
+    assert "$filter" not in accounts_call
+    assert "$filter" not in contacts_call
+    assert len(state.calls) == 4  # sync, open items, accounts, contacts
+
+
+def test_no_lines_means_no_account_or_contact_calls(
+    state: SandboxState, source: ExactOnlineSource
+) -> None:
+    state.add_division(DIVISION, "Leeg")
+    data = source.read(DIVISION, since=1, first_day=date(2026, 3, 1))
+    assert (data.payments, data.open_items, data.accounts, data.contacts) == ((), (), {}, {})
+    assert data.next_watermark == 1
+    assert len(state.calls) == 2
+
+
+def test_read_of_the_demo_administration_is_complete_and_consistent(
+    state: SandboxState, source: ExactOnlineSource, clock: SharedClock
+) -> None:
+    today = clock.now().date()
+    facts = seed_demo(state, today)
+    yesterday = today - timedelta(days=1)
+    data = source.read(facts.division, since=None, first_day=yesterday)
+
+    div = state.divisions[facts.division]
+    sandbox_open = {x.id for x in div.lines if x.line_type == 20 and x.status == 20}
+    assert {x.id for x in data.open_items} == sandbox_open
+    matched_yesterday = [
+        x for x in data.payments if not x.is_open and x.last_payment_date == yesterday
+    ]
+    assert len(matched_yesterday) == facts.payments_yesterday
+    payer_codes = {data.accounts[x.account_id].code for x in matched_yesterday}
+    assert payer_codes == set(facts.yesterday_payers)
+
+    lines = data.payments + data.open_items
+    assert {x.account_id for x in lines} == set(data.accounts)
+    assert not set(facts.supplier_codes) & {a.code for a in data.accounts.values()}
+    for acc in data.accounts.values():
+        if acc.main_contact_id:
+            assert data.contacts[acc.main_contact_id].account_id == acc.id
+    for line in lines:
+        if line.contact_id:
+            assert line.contact_id in data.contacts
+
+    partial = [
+        x for x in data.open_items if data.accounts[x.account_id].code == facts.partial_payer
+    ]
+    assert facts.partial_remainder in {x.amount for x in partial}
+    usd = [x for x in lines if data.accounts[x.account_id].code == facts.usd_payer]
+    assert "USD" in {x.currency for x in usd}
+    assert source.skipped_rows == []
+    assert len(state.calls) <= 6
+
+
+def test_divisions_lists_what_the_token_can_see(
+    state: SandboxState, source: ExactOnlineSource
+) -> None:
+    state.add_division(222, "Tweede")
+    state.add_division(111, "Eerste")
+    assert source.divisions() == [111, 222]
+    assert paths(state) == ["GET /api/v1/current/Me", "GET system/Divisions"]
+
+
+def test_an_odd_row_is_skipped_and_recorded_not_fatal(
+    state: SandboxState, source: ExactOnlineSource
+) -> None:
+    small = Small(state)
+    broken = next(x for x in small.div.lines if x.transaction_entry_id == small.open)
+    broken.invoice_number = None  # type: ignore[assignment]
+    data = source.read(DIVISION, since=1, first_day=date(2026, 3, 1))
+    assert small.open not in {x.entry_id for x in data.open_items + data.payments}
+    assert len(data.open_items) == 1
+    assert [(x.endpoint, x.row_id, x.reason) for x in source.skipped_rows] == [
+        (f"{DIVISION}/sync/Cashflow/PaymentTerms", broken.id, "no InvoiceNumber"),
+        (f"{DIVISION}/bulk/Cashflow/Receivables", broken.id, "no InvoiceNumber"),
+    ]
+
+
+# --- the row mapping, on rows as Exact sends them ------------------------------------------
+
+LINE: dict[str, Any] = {
+    "ID": "5e1ab1c4-0000-4000-8000-000000000001",
+    "Account": "5e1ab1c4-0000-4000-8000-0000000000aa",
+    "AccountContact": None,
+    "EntryID": "5e1ab1c4-0000-4000-8000-0000000000e1",
+    "TransactionEntryID": "5e1ab1c4-0000-4000-8000-0000000000e0",
+    "InvoiceNumber": 20260042,
+    "InvoiceDate": "/Date(1767225600000)/",
+    "DueDate": "/Date(1769817600000)/",
+    "AmountFC": 100.1,
+    "AmountDC": 100.1,
+    "Currency": "EUR",
+    "TransactionAmountFC": 242,
+    "Status": 20,
+    "IsFullyPaid": False,
+    "LastPaymentDate": None,
+    "Description": None,
+    "YourRef": None,
+    "TransactionIsReversal": False,
+}
+
+
+def test_a_line_maps_to_a_receivable_with_cents_and_amsterdam_dates() -> None:
+    line = receivable(LINE)
+    assert (line.amount, line.invoice_total) == (D("100.10"), D("242.00"))
+    assert (line.invoice_date, line.due_date) == (date(2026, 1, 1), date(2026, 1, 31))
+    assert line.entry_id == LINE["TransactionEntryID"]
+    assert (line.invoice_number, line.description, line.contact_id) == ("20260042", "", None)
+    assert line.timestamp is None
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"InvoiceNumber": None}, "no InvoiceNumber"),
+        ({"InvoiceDate": "/Date(yesterday)/"}, "InvoiceDate is not a date"),
+        ({"DueDate": None}, "no DueDate"),
+        ({"AmountFC": None}, "no AmountFC"),
+        ({"TransactionAmountFC": "n/a"}, "TransactionAmountFC is not a number"),
+        ({"Account": None}, "no Account"),
+        ({"Status": None}, "Status is not a number"),
+    ],
+)
+def test_odd_lines_are_refused_with_a_reason(change: dict[str, Any], reason: str) -> None:
+    with pytest.raises(OddRow, match=reason):
+        receivable(LINE | change)
+
+
+def test_account_code_padding_is_stripped_and_language_upper_cased() -> None:
+    row = {
+        "ID": "a",
+        "Code": "              1001",
+        "Name": "Zwaan",
+        "Email": None,
+        "Language": " nl ",
+        "Blocked": True,
+        "MainContact": None,
+        "Classification1": None,
+    }
+    mapped = account(row)
+    assert (mapped.code, mapped.email, mapped.language, mapped.blocked) == ("1001", "", "NL", True)
+    assert mapped.main_contact_id is None
+
+
+def test_a_contact_without_email_uses_its_business_email() -> None:
+    row = {
+        "ID": "c",
+        "Account": "a",
+        "FirstName": "Emma",
+        "LastName": None,
+        "Email": "",
+        "BusinessEmail": "emma@example.com",
+        "Language": "en",
+        "IsMainContact": True,
+    }
+    mapped = contact(row)
+    assert (mapped.email, mapped.last_name, mapped.language) == ("emma@example.com", "", "EN")
+
+
+def test_a_sync_timestamp_answer_as_a_single_object_is_read_too(
+    server: SandboxServer, auth: ExactAuth, clock: SharedClock
+) -> None:
+    def exact(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"d": {"SyncTimestamp": "123456789"}})
+
+    with ExactClient(server.base_url, auth, clock, transport=httpx.MockTransport(exact)) as c:
+        assert ExactOnlineSource(c).sync_start(DIVISION, date(2026, 1, 1)) == 123456789

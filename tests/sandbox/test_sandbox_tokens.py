@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,9 +15,9 @@ from followup.sandbox.state import SandboxClock, SandboxState
 
 
 @pytest.fixture
-def http(server: SandboxServer) -> Iterator[httpx.Client]:
+def http(server: SandboxServer, tls: ssl.SSLContext) -> Iterator[httpx.Client]:
     """A bare client on the sandbox (no token)."""
-    with httpx.Client(base_url=server.base_url, timeout=5) as client:
+    with httpx.Client(base_url=server.base_url, timeout=5, verify=tls) as client:
         yield client
 
 

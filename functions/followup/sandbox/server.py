@@ -16,6 +16,7 @@ from followup.sandbox.state import SandboxState
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as httpx expects
     timeout = 30  # idle keep-alive connections close on their own
+    disable_nagle_algorithm = True  # headers and body go out as two writes: no 40 ms stalls
     server: _Server
 
     def _serve(self) -> None:
@@ -80,7 +81,7 @@ class SandboxServer:
             self._server = _Server(self.state, self._host, self._port)
             self._thread = threading.Thread(
                 target=self._server.serve_forever,
-                kwargs={"poll_interval": 0.05},
+                kwargs={"poll_interval": 0.01},  # a prompt shutdown
                 name="exact-sandbox",
                 daemon=True,
             )

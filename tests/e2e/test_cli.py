@@ -1,0 +1,183 @@
+"""The command line, as a user runs it: the console script in a subprocess."""
+
+from __future__ import annotations
+
+import email
+import json
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from followup.adapters.file_tokens import FileTokenStore
+from followup.clock import AMSTERDAM, business_date
+from followup.model import TokenSet
+from followup.sandbox.demo_data import seed_demo
+from followup.sandbox.server import SandboxServer
+from followup.sandbox.state import SandboxState
+
+FOLLOWUP = str(Path(sys.executable).with_name("followup"))
+
+
+def followup(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 - our own console script
+        [FOLLOWUP, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+
+
+def test_demo_drafts_the_mails_and_a_second_run_creates_nothing(tmp_path: Path) -> None:
+    first = followup("demo", "--dir", str(tmp_path), cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    drafts = sorted((tmp_path / "outbox" / "drafts").glob("*.eml"))
+    assert len(drafts) >= 8
+    assert not (tmp_path / "outbox" / "sent").exists() or not list(
+        (tmp_path / "outbox" / "sent").iterdir()
+    )
+    index = (tmp_path / "outbox" / "index.html").read_text()
+    assert index.count("<iframe") == len(drafts)
+    for path in drafts:
+        message = email.message_from_bytes(path.read_bytes())
+        for header in ("From", "To", "Subject", "Date", "Message-ID"):
+            assert message[header], header
+        assert message.is_multipart()
+    summary = first.stdout
+    assert "confirmations" in summary
+    assert "reminders" in summary
+    assert "no e-mail address in Exact" in summary
+    assert "Traceback" not in first.stderr
+
+    second = followup("demo", "--dir", str(tmp_path), cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert sorted((tmp_path / "outbox" / "drafts").glob("*.eml")) == drafts
+    assert "Nothing new" in second.stdout
+
+
+def test_demo_report_as_json_counts_every_kind(tmp_path: Path) -> None:
+    result = followup("demo", "--dir", str(tmp_path), "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    counts = report["counts"]
+    assert counts["confirmation"]["drafted"] >= 5
+    assert counts["confirmation"]["skipped"] >= 1
+    assert counts["reminder"]["drafted"] >= 3
+    assert report["divisions"][0]["exact_calls"] <= 8
+
+
+def write_config(
+    tmp_path: Path, base_url: str, state: SandboxState, division: int, **extra: str
+) -> Path:
+    config = tmp_path / "followup.toml"
+    config.write_text(
+        f"""
+[company]
+name = "Test B.V."
+from_address = "admin@test.example.nl"
+
+[exact]
+base_url = "{base_url}"
+client_id = "{state.client_id}"
+divisions = [{division}]
+{extra.get("exact", "")}
+"""
+    )
+    return config
+
+
+def consent(tmp_path: Path, state: SandboxState) -> None:
+    issued = state.issue_tokens()
+    now = datetime.now(AMSTERDAM)
+    FileTokenStore(tmp_path / "state" / "exact-tokens.json").save(
+        TokenSet(
+            access_token=str(issued["access_token"]),
+            access_expires_at=now + timedelta(seconds=600),
+            refresh_token=str(issued["refresh_token"]),
+            refreshed_at=now,
+        )
+    )
+
+
+def test_run_with_a_config_file_dry_run_then_for_real(tmp_path: Path) -> None:
+    today = business_date(datetime.now(AMSTERDAM))
+    state = SandboxState()
+    facts = seed_demo(state, today)
+    with SandboxServer(state) as server:
+        consent(tmp_path, state)
+        config = write_config(tmp_path, server.base_url, state, facts.division)
+        env = {"FOLLOWUP_EXACT_CLIENT_SECRET": state.client_secret}
+        args = ("run", "--config", str(config), "--date", today.isoformat())
+
+        dry = followup(*args, "--dry-run", "--json", cwd=tmp_path, env=env)
+        assert dry.returncode == 0, dry.stderr
+        planned = json.loads(dry.stdout)["counts"]
+        assert planned["confirmation"]["planned"] >= 5
+        assert not (tmp_path / "outbox" / "drafts").exists() or not list(
+            (tmp_path / "outbox" / "drafts").iterdir()
+        )
+
+        real = followup(*args, "--json", cwd=tmp_path, env=env)
+        assert real.returncode == 0, real.stderr
+        done = json.loads(real.stdout)["counts"]
+        assert done["confirmation"]["drafted"] == planned["confirmation"]["planned"]
+        assert done["reminder"]["drafted"] == planned["reminder"]["planned"]
+    assert state.client_secret not in real.stdout + real.stderr + dry.stdout + dry.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (
+            '[company]\nname = "X"\nfrom_address = "not an address"\n[exact]\nclient_id = "c"\n',
+            "company.from_address: invalid e-mail address",
+        ),
+        (
+            '[company]\nname = "X"\nfrom_address = "a@b.example.nl"\ncolour = "red"\n'
+            '[exact]\nclient_id = "c"\n',
+            "company.colour: unknown key",
+        ),
+        (
+            '[company]\nname = "X"\n[exact]\nclient_id = "c"\n',
+            "company.from_address: missing value",
+        ),
+        (
+            '[company]\nname = "X"\nfrom_address = "a@b.example.nl"\n[exact]\nclient_id = "c"\n'
+            'divisions = "all"\n',
+            "exact.divisions: wrong type",
+        ),
+        ("[company\n", "not valid TOML"),
+    ],
+)
+def test_a_bad_settings_file_gets_clear_messages_and_exit_code_2(
+    tmp_path: Path, content: str, expected: str
+) -> None:
+    config = tmp_path / "followup.toml"
+    config.write_text(content)
+    result = followup("run", "--config", str(config), cwd=tmp_path)
+    assert result.returncode == 2
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_missing_settings_file_is_named(tmp_path: Path) -> None:
+    result = followup("run", "--config", str(tmp_path / "nope.toml"), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "nope.toml" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_example_settings_file_is_valid(tmp_path: Path) -> None:
+    from followup import settings
+
+    example = Path(__file__).parents[2] / "followup.example.toml"
+    loaded = settings.load(example)
+    assert loaded.exact.base_url == "https://start.exactonline.nl"

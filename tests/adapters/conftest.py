@@ -80,9 +80,12 @@ def store(tmp_path: Path, state: SandboxState, clock: SharedClock) -> FileTokenS
 
 
 @pytest.fixture
-def auth(server: SandboxServer, state: SandboxState, store: FileTokenStore,
-         clock: SharedClock) -> ExactAuth:  # fmt: skip
-    return ExactAuth(server.base_url, state.client_id, state.client_secret, store, clock)
+def auth(
+    server: SandboxServer, state: SandboxState, store: FileTokenStore, clock: SharedClock
+) -> Iterator[ExactAuth]:
+    exact_auth = ExactAuth(server.base_url, state.client_id, state.client_secret, store, clock)
+    yield exact_auth
+    exact_auth.close()
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -376,6 +377,20 @@ def test_tokens_another_process_refreshed_are_reread_inside_the_lock(
         two.get_all(ACCOUNTS, SELECT)  # the second re-reads it instead of refreshing again
     assert state.refresh_count == 1
     assert token_calls(state) == 1
+
+
+@pytest.mark.usefixtures("division")
+def test_processes_refreshing_at_the_same_moment_refresh_only_once(
+    state: SandboxState, server: SandboxServer, store: FileTokenStore, clock: SharedClock
+) -> None:
+    clock.sleep(600)
+    auths = [make_auth(server, state, FileTokenStore(store.path), clock) for _ in range(4)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        tokens = list(pool.map(lambda auth: auth.access_token(), auths))
+    assert state.refresh_count == 1
+    assert len(set(tokens)) == 1
+    for auth in auths:
+        auth.close()
 
 
 def test_exchanging_an_authorization_code_stores_the_tokens(

@@ -64,6 +64,7 @@ class ExactAuth(httpx.Auth):
         self._clock = clock
         # No keep-alive: a token call every ~10 min would mostly meet a stale pooled connection,
         # and a request lost on one is a refresh whose outcome we can't know.
+        self._own_http = token_http is None
         self._http = token_http or httpx.Client(
             timeout=30.0, limits=httpx.Limits(max_keepalive_connections=0)
         )
@@ -75,6 +76,11 @@ class ExactAuth(httpx.Auth):
 
     def __repr__(self) -> str:
         return f"ExactAuth(base_url={self._base_url!r}, client_id={self._client_id!r})"
+
+    def close(self) -> None:
+        """Close the token endpoint client, if this instance made it."""
+        if self._own_http:
+            self._http.close()
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         """Send with the current token; on a 401 refresh once (if that can help) and resend."""

@@ -169,6 +169,21 @@ class Settings(_Section):
     policy: Policy = Policy()
     languages: Languages = Languages()
 
+    @model_validator(mode="before")
+    @classmethod
+    def _default_backends(cls, data: Any) -> Any:
+        """A section without `backend` means the embedded default."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        for section, default in (("tokens", "file"), ("ledger", "sqlite")):
+            if isinstance(data.get(section), dict):
+                data[section] = {"backend": default, **data[section]}
+        mail = data.get("mail")
+        if isinstance(mail, dict) and isinstance(mail.get("transport"), dict):
+            data["mail"] = {**mail, "transport": {"backend": "outbox", **mail["transport"]}}
+        return data
+
     @model_validator(mode="after")
     def _need_client(self) -> Settings:
         if not self.exact.client_id:
@@ -184,6 +199,12 @@ def _describe(error: dict[str, Any]) -> str:
         return f"{loc}: unknown key"
     if kind == "missing":
         return f"{loc}: missing value"
+    if kind == "union_tag_invalid":
+        expected = error.get("ctx", {}).get("expected_tags", "")
+        given = error["input"].get("backend")
+        return f"{loc}.backend: unknown backend {given!r} (expected {expected})"
+    if kind == "union_tag_not_found":
+        return f"{loc}.backend: missing value"
     if kind == "value_error" and "email" in error["msg"].lower():
         return f"{loc}: invalid e-mail address ({error['input']!r})"
     message = str(error["msg"]).removeprefix("Value error, ")

@@ -71,7 +71,7 @@ def test_demo_report_as_json_counts_every_kind(tmp_path: Path) -> None:
     assert counts["confirmation"]["drafted"] >= 5
     assert counts["confirmation"]["skipped"] >= 1
     assert counts["reminder"]["drafted"] >= 3
-    assert report["divisions"][0]["exact_calls"] <= 8
+    assert 4 <= report["divisions"][0]["exact_calls"] <= 6
 
 
 def write_config(

@@ -79,6 +79,7 @@ class ExactOnlineSource:
     def read(self, division: int, since: int | None, first_day: date) -> DivisionData:
         """Payment lines changed since `since` (first run: since `first_day`), every open
         receivable line, and the accounts and contacts of all those lines."""
+        calls_before = self._client.calls[division]
         start = self.sync_start(division, first_day) if since is None else since
         payments, next_watermark = self._changed_lines(division, start)
         open_items = self._open_items(division)
@@ -94,6 +95,7 @@ class ExactOnlineSource:
             accounts=accounts,
             contacts=contacts,
             next_watermark=next_watermark,
+            exact_calls=self._client.calls[division] - calls_before,
         )
 
     def sync_start(self, division: int, first_day: date) -> int:

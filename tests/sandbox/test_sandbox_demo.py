@@ -222,3 +222,16 @@ def test_rows_were_booked_in_chronological_order(state: SandboxState, facts: Dem
 
     assert all(a.modified <= b.modified for a, b in itertools.pairwise(lines))
     assert max(line.modified.date() for line in lines) == YESTERDAY
+
+
+def test_customers_carry_classification_guids_that_the_classifications_endpoint_names(
+    facts: DemoFacts, demo: httpx.Client
+) -> None:
+    named = _all(demo, "crm/AccountClassifications", {"$select": "ID,Code"})
+    used = {
+        a["Classification1"]
+        for a in _all(demo, "bulk/CRM/Accounts", {"$select": "Classification1"})
+    }
+
+    assert {(row["Code"], row["ID"]) for row in named} == set(facts.classifications)
+    assert used - {None} == {guid for _, guid in facts.classifications}

@@ -79,6 +79,7 @@ def _route(
     body: bytes,
     base_url: str,
 ) -> Response:
+    """The OAuth endpoints, or the API."""
     if path == "/api/oauth2/token":
         if method != "POST":
             return _error(405, "Use POST on the token endpoint.")
@@ -87,6 +88,18 @@ def _route(
         return oauth.authorize(state, query)
     if not path.startswith(API):
         return _error(404, f"Not found: {path}")
+    return _api(state, method, path, query, headers, base_url)
+
+
+def _api(
+    state: SandboxState,
+    method: str,
+    path: str,
+    query: str,
+    headers: Mapping[str, str],
+    base_url: str,
+) -> Response:
+    """`/api/v1/...`: bearer token, then the division's rate limit, then the resource."""
     scheme, _, access_token = headers.get("authorization", "").partition(" ")
     problem = state.tokens.check(access_token) if scheme.lower() == "bearer" else "Unauthorized"
     if problem is not None:
@@ -95,15 +108,12 @@ def _route(
         return _error(405, "The sandbox serves reads only.")
     params = dict(parse_qsl(query, keep_blank_values=True))
     rest = path[len(API) :]
-    try:
-        if rest == "current/Me":
-            return Response(200, {"d": {"results": [_me(state, params)]}})
-        number, _, resource = rest.partition("/")
-        division = state.divisions.get(int(number)) if number.isdigit() else None
-        if division is None:
-            return _error(404, f"Division not found: {number}")
-    except ODataError as exc:
-        return _error(400, str(exc))
+    if rest == "current/Me":  # no division: not rate limited
+        return _me(state, params)
+    number, _, resource = rest.partition("/")
+    division = state.divisions.get(int(number)) if number.isdigit() else None
+    if division is None:
+        return _error(404, f"Division not found: {number}")
     admission = state.limits.admit(
         division.code, state.clock.now(), state.minutely_limit, state.daily_limit
     )
@@ -117,14 +127,17 @@ def _route(
     return response
 
 
-def _me(state: SandboxState, params: Mapping[str, str]) -> dict[str, object]:
+def _me(state: SandboxState, params: Mapping[str, str]) -> Response:
     row: dict[str, object] = {
         "CurrentDivision": state.current_division, "Email": state.user_name,
         "FullName": state.full_name, "LanguageCode": "nl-NL", "UserID": state.user_id,
         "UserName": state.user_name,
     }  # fmt: skip
-    fields = parse_select(params["$select"], ME_FIELDS) if "$select" in params else list(ME_FIELDS)
-    return encode_row(row, fields)
+    try:
+        fields = parse_select(params.get("$select", "*"), ME_FIELDS)
+    except ODataError as exc:
+        return _error(400, str(exc))
+    return Response(200, {"d": {"results": [encode_row(row, fields)]}})
 
 
 def _resource(

@@ -49,6 +49,7 @@ class DemoFacts:
     overdue_days: tuple[tuple[str, int], ...]  # (code, days past due) per overdue invoice
     partial_remainder: Decimal  # what the partial payer still owes on that invoice
     supplier_codes: tuple[str, ...]  # accounts with payables (LineType 22) only
+    classifications: tuple[tuple[str, str], ...]  # (code, the guid Classification1 carries)
 
 
 _LEGAL_FORMS = frozenset({"bv", "ltd", "gmbh", "inc"})
@@ -134,6 +135,10 @@ def seed_demo(state: SandboxState, today: date, division: int = 123456) -> DemoF
         yesterday_payers=tuple(c.code for c in customers if c.spec.role in _PAID_YESTERDAY),
         overdue_customers=tuple(sorted({c for c, _ in overdue})), overdue_days=tuple(overdue),
         partial_remainder=PARTIAL_INVOICE - PARTIAL_PAID, supplier_codes=suppliers,
+        classifications=tuple(
+            (segment, div.classification_id(segment))
+            for segment in sorted({c.spec.segment for c in customers})
+        ),
     )  # fmt: skip
 
 

@@ -25,13 +25,13 @@ demo: install
 	$(BIN)/followup demo
 
 test: install-dev
-	$(BIN)/ruff check functions tests bench
+	$(BIN)/ruff check functions tests $(wildcard bench)
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: install-dev
-	$(BIN)/ruff check functions tests bench
-	$(BIN)/ruff format --check functions tests bench
+	$(BIN)/ruff check functions tests $(wildcard bench)
+	$(BIN)/ruff format --check functions tests $(wildcard bench)
 
 typecheck: install-dev
 	$(BIN)/mypy

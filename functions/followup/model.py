@@ -62,7 +62,8 @@ class Account:
     language: str
     blocked: bool = False
     main_contact_id: str | None = None
-    classification: str | None = None
+    classification: str | None = None  # Classification1: its code when known, else Exact's id
+    customer_since: date | None = None  # Exact CustomerSince (else the account's creation date)
 
 
 @dataclass(frozen=True)
@@ -92,11 +93,22 @@ class Receivable:
     is_reversal: bool = False
     amount_dc: Decimal | None = None
     timestamp: int | None = None
+    transaction_type: int = 20  # 20 sales invoice, 21 sales credit note, 40 cash flow (bank/cash)
 
     @property
     def is_open(self) -> bool:
         """Still an outstanding item (Exact status 20, open)."""
         return self.status == 20
+
+    @property
+    def in_transit(self) -> bool:
+        """Selected for collection (30) or processed (40): the money is on its way."""
+        return self.status in (30, 40)
+
+    @property
+    def is_cash(self) -> bool:
+        """A bank or cash line: money received (negative) or paid back (positive)."""
+        return self.transaction_type == 40
 
 
 @dataclass(frozen=True)

@@ -169,6 +169,9 @@ class InvoiceLine:
     payment_date: date | None = None
     days_overdue: int = 0
     description: str = ""
+    level: int = 0  # reminders: the reminder level this invoice is at in this mail (1..n)
+    payment_link: str = ""  # reminders: a link to pay this invoice, from the settings' template
+    in_transit: Decimal = Decimal(0)  # reminders: part of the amount already on its way
 
     @property
     def settled(self) -> bool:
@@ -188,9 +191,17 @@ class PlannedMail:
     recipient: Recipient
     lines: tuple[InvoiceLine, ...]
     item_ids: tuple[str, ...]  # the items this mail covers (claimed with it)
-    level: int = 0
+    level: int = 0  # reminders: the highest level among the lines (1 friendly .. 3 final)
+    # Confirmations: "standard" | "informal" | "upsell" | "personal" (large payment) | "refund".
+    # Reminders: the tone, "friendly" | "businesslike" | "final".
     variant: str = "standard"
     reason: str = ""
+    first_time: bool = False  # confirmations: the customer's first payment ("Welkom als klant")
+    customer_since: date | None = None  # confirmations: a returning customer, since when
+    pay_within_days: int = 0  # reminders: the payment term the mail asks for
+    collection_costs: Decimal | None = None  # final notice: statutory costs (WIK) if unpaid
+    call_customer: bool = False  # above the call threshold: drafted, and listed in the digest
+    notes: tuple[str, ...] = ()  # why the mode or wording was chosen (for the report)
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,13 @@ $(VENV)/.installed-dev: $(BIN)/python pyproject.toml constraints.txt
 	$(PIP) -e '.[dev,cloud]'
 	touch $@ $(VENV)/.installed
 
+# The Firestore emulator the tests start (tests/gcp): pinned in package-lock.json, `npm ci`.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+install-dev: $(VENV)/.installed-dev node_modules/.installed
 
 demo: install
 	$(BIN)/followup demo

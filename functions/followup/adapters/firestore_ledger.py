@@ -1,0 +1,347 @@
+"""The ledger and run log in Firestore: the production twin of SqliteLedger.
+
+Everything that decides who may deliver rests on `DocumentReference.create()`, the one write
+that is atomic on Firestore and on the emulator the tests use alike (transactions are not
+isolated there; docs/google-cloud.md):
+
+- A claim is the creation of `{prefix}claims/{key}`, with the items it covers and a snapshot
+  (recipient, subject, amount, currency). A second creator gets AlreadyExists: not claimed.
+- A claim whose outcome is a plain `failed` may be claimed again. The right to replace claim
+  instance X is the creation of `{prefix}claim_retries/X`: one winner, who then rewrites it.
+- The per-division run lock is a lease (firestore_lease.py): holder and expiry, taken over when
+  a crashed run's lease expires. A run renews it as it claims; a run that finds its lease taken
+  over raises LedgerBusy instead of claiming more.
+
+Every document has `expire_at`: the TTL field (configure it on each collection group; deletion
+follows within about a day). Queries: `covered` uses `cover` array-contains-any (single-field
+index); `unfinished` equality on division + pending; `last_mailed` equality on division + kind
+with a range on `claimed_day` (a composite index: division, kind, claimed_day).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+from google.api_core import exceptions as gexc
+from google.cloud import firestore
+from google.cloud.firestore_v1 import DocumentReference, FieldFilter
+
+from followup.adapters.firestore_lease import Calls, FirestoreLease, firestore_failure
+from followup.clock import AMSTERDAM, business_date
+from followup.errors import LedgerBusy, LedgerError
+from followup.model import Claim, Delivery, MailKind, Outcome, RunReport, Watermark
+from followup.ports import Clock
+from followup.report import report_to_dict
+
+log = logging.getLogger(__name__)
+
+_ANY_LIMIT = 30  # Firestore's cap on array-contains-any / in values
+_FAILED = Outcome.FAILED.value
+
+
+class FirestoreLedger:
+    """Ledger and RunLog on Firestore; collections named `{prefix}claims` and so on."""
+
+    def __init__(
+        self,
+        client: firestore.Client,
+        clock: Clock,
+        *,
+        prefix: str = "followup_",
+        retention_days: int = 400,
+        lease_seconds: float = 1800.0,
+        timeout_seconds: float = 20.0,
+        holder: str | None = None,
+    ) -> None:
+        self._client = client
+        self._clock = clock
+        self.prefix = prefix
+        self._keep = timedelta(days=retention_days)
+        self._lease_seconds = lease_seconds
+        self._calls = Calls(timeout_seconds)
+        self._opts = self._calls.options()
+        self._holder = holder
+        self._held: dict[int, FirestoreLease] = {}
+
+    def __repr__(self) -> str:
+        return f"FirestoreLedger(project={self._client.project!r}, prefix={self.prefix!r})"
+
+    def _col(self, name: str) -> firestore.CollectionReference:
+        return self._client.collection(f"{self.prefix}{name}")
+
+    def _claim_doc(self, key: str) -> DocumentReference:
+        return self._col("claims").document(doc_id(key))
+
+    # --- Ledger -------------------------------------------------------------------------
+
+    def covered(self, division: int, kind: MailKind, item_ids: Iterable[str]) -> set[str]:
+        """The items a claim with a final or pending outcome already covers."""
+        wanted = {_cover(division, kind, item): item for item in dict.fromkeys(item_ids)}
+        tokens, found = list(wanted), set[str]()
+        with _firestore("reading claims"):
+            for start in range(0, len(tokens), _ANY_LIMIT):
+                chunk = tokens[start : start + _ANY_LIMIT]
+                query = self._col("claims").where(
+                    filter=FieldFilter("cover", "array_contains_any", chunk)
+                )
+                for snap in query.stream(**self._opts):
+                    data = snap.to_dict() or {}
+                    if data.get("outcome") != _FAILED:
+                        found.update(wanted[t] for t in data.get("cover", []) if t in wanted)
+        return found
+
+    def claim(self, claim: Claim) -> bool:
+        """Create the claim; a failed earlier claim of the same key is replaced by one winner."""
+        self._guard(claim.division)
+        doc, claim_id = self._claim_doc(claim.key), uuid.uuid4().hex
+        fields = self._claim_fields(claim, claim_id)
+        with _firestore(f"claiming {claim.key}"):
+            for _ in range(3):  # a claim released between our create and read: create again
+                try:
+                    doc.create(fields, **self._opts)
+                    return True
+                except gexc.AlreadyExists:
+                    pass
+                snap = doc.get(**self._opts)
+                if snap.exists:
+                    return self._replace_failed(doc, snap.to_dict() or {}, fields)
+        return False
+
+    def _replace_failed(
+        self, doc: DocumentReference, old: dict[str, Any], fields: dict[str, Any]
+    ) -> bool:
+        if old.get("claim_id") == fields["claim_id"]:
+            return True  # our own create landed before a retry of it
+        if old.get("outcome") != _FAILED:
+            return False
+        retry = self._col("claim_retries").document(str(old.get("claim_id")))
+        try:
+            retry.create(
+                {
+                    "key": fields["key"],
+                    "successor": fields["claim_id"],
+                    "expire_at": fields["expire_at"],
+                },
+                **self._opts,
+            )
+        except gexc.AlreadyExists:
+            won = retry.get(**self._opts)
+            return bool((won.to_dict() or {}).get("successor") == fields["claim_id"])
+        doc.set(fields, **self._opts)
+        return True
+
+    def complete(
+        self, key: str, outcome: Outcome, delivery: Delivery | None = None, reason: str = ""
+    ) -> None:
+        """Record the outcome of a claim, with the provider's ids."""
+        now = self._clock.now()
+        update = {
+            "outcome": outcome.value,
+            "pending": False,
+            "mode": delivery.mode.value if delivery else None,
+            "provider_id": delivery.provider_id if delivery else None,
+            "thread_id": delivery.thread_id if delivery else None,
+            "reason": reason,
+            "completed_at": now,
+            "expire_at": now + self._keep,
+        }
+        with _firestore(f"recording the outcome of {key}"):
+            try:
+                self._claim_doc(key).update(update, **self._opts)
+            except gexc.NotFound:
+                raise LedgerError(f"no claim {key!r} to record an outcome for") from None
+
+    def release(self, key: str) -> None:
+        """Forget a claim proven undelivered (only while it has no outcome)."""
+        doc = self._claim_doc(key)
+        with _firestore(f"releasing {key}"):
+            snap = doc.get(**self._opts)
+            if not snap.exists or not (snap.to_dict() or {}).get("pending"):
+                return
+            when = self._client.write_option(last_update_time=snap.update_time)
+            try:
+                doc.delete(option=when, **self._opts)
+            except gexc.FailedPrecondition:
+                log.info("claim %s changed while being released: kept", key)
+
+    def unfinished(self, division: int) -> list[Claim]:
+        """Claims left without an outcome, oldest first."""
+        query = (
+            self._col("claims")
+            .where(filter=FieldFilter("division", "==", division))
+            .where(filter=FieldFilter("pending", "==", True))
+        )
+        with _firestore("listing unfinished claims"):
+            claims = [_claim_from(s.to_dict() or {}) for s in query.stream(**self._opts)]
+        return sorted(claims, key=lambda c: c.claimed_at)
+
+    def outcome(self, key: str) -> tuple[Outcome | None, str] | None:
+        """The recorded outcome and reason of a key (None if never claimed). For status views."""
+        with _firestore(f"reading {key}"):
+            snap = self._claim_doc(key).get(**self._opts)
+        if not snap.exists:
+            return None
+        data = snap.to_dict() or {}
+        return (Outcome(data["outcome"]) if data.get("outcome") else None, data.get("reason") or "")
+
+    def last_mailed(self, division: int, kind: MailKind, since: date) -> dict[str, date]:
+        """Per customer code, the day of the latest claimed mail of a kind (failures aside)."""
+        query = (
+            self._col("claims")
+            .where(filter=FieldFilter("division", "==", division))
+            .where(filter=FieldFilter("kind", "==", kind.value))
+            .where(filter=FieldFilter("claimed_day", ">=", since.isoformat()))
+        )
+        latest: dict[str, date] = {}
+        with _firestore("reading recent claims"):
+            for snap in query.stream(**self._opts):
+                data = snap.to_dict() or {}
+                customer = str(data.get("customer") or "")
+                if not customer or data.get("outcome") == _FAILED:
+                    continue
+                day = date.fromisoformat(str(data["claimed_day"]))
+                latest[customer] = max(day, latest.get(customer, day))
+        return latest
+
+    # --- Pauses (disputes) --------------------------------------------------------------
+    # Pauses come with their own issue: a `{prefix}pauses` collection, one document per
+    # (division or "all", target), created/overwritten by `pause` and deleted by `resume`.
+
+    # --- RunLog -------------------------------------------------------------------------
+
+    @contextmanager
+    def division_lock(self, division: int) -> Iterator[None]:
+        """Hold a division's lease for this run; LedgerBusy while another live run holds it."""
+        lease = FirestoreLease(
+            self._col("leases"),
+            f"division-{division}",
+            self._clock,
+            self._lease_seconds,
+            holder=self._holder,
+            calls=self._calls,
+        )
+        if not lease.try_acquire():
+            seen = lease.last_seen
+            holder = f" ({seen.holder}, lease until {seen.expires_at.isoformat()})" if seen else ""
+            raise LedgerBusy(f"division {division} is being run by another run right now{holder}")
+        self._held[division] = lease
+        try:
+            yield
+        finally:
+            self._held.pop(division, None)
+            try:
+                lease.release()
+            except LedgerError as exc:  # the lease expires by itself
+                log.warning("could not release the lock of division %s: %s", division, exc)
+
+    def _guard(self, division: int) -> None:
+        lease = self._held.get(division)
+        if lease is not None and not lease.ensure():
+            raise LedgerBusy(
+                f"lost the lock of division {division}: its lease expired and another run took "
+                "it over; this run stops claiming mails for it"
+            )
+
+    def watermark(self, division: int) -> Watermark | None:
+        """The division's watermark, if it ran before."""
+        with _firestore("reading the watermark"):
+            snap = self._col("watermarks").document(str(division)).get(**self._opts)
+        if not snap.exists:
+            return None
+        data = snap.to_dict() or {}
+        return Watermark(int(data["sync_timestamp"]), date.fromisoformat(data["run_date"]))
+
+    def advance(self, division: int, watermark: Watermark) -> None:
+        """Store the new watermark."""
+        self._guard(division)
+        now = self._clock.now()
+        fields = {
+            "division": division,
+            "sync_timestamp": watermark.sync_timestamp,
+            "run_date": watermark.run_date.isoformat(),
+            "updated_at": now,
+            "expire_at": now + self._keep,
+        }
+        with _firestore("storing the watermark"):
+            self._col("watermarks").document(str(division)).set(fields, **self._opts)
+
+    def record_run(self, report: RunReport) -> None:
+        """Keep the run's report."""
+        fields = {
+            "run_id": report.run_id,
+            "run_date": report.run_date.isoformat(),
+            "started_at": report.started_at,
+            "ok": report.ok,
+            "report": report_to_dict(report),
+            "expire_at": report.started_at + self._keep,
+        }
+        with _firestore("recording the run"):
+            self._col("runs").document(report.run_id).set(fields, **self._opts)
+
+    def _claim_fields(self, claim: Claim, claim_id: str) -> dict[str, Any]:
+        return {
+            "key": claim.key,
+            "claim_id": claim_id,
+            "division": claim.division,
+            "kind": claim.kind.value,
+            "item_ids": list(claim.item_ids),
+            "cover": [_cover(claim.division, claim.kind, i) for i in claim.item_ids],
+            "customer": getattr(claim, "customer", ""),
+            "recipient": claim.recipient,
+            "subject": claim.subject,
+            "amount": str(claim.amount),
+            "currency": claim.currency,
+            "claimed_at": claim.claimed_at,
+            "claimed_day": business_date(claim.claimed_at).isoformat(),
+            "run_id": claim.run_id,
+            "pending": True,
+            "outcome": None,
+            "expire_at": claim.claimed_at + self._keep,
+        }
+
+
+def doc_id(key: str) -> str:
+    """A Firestore document id for a ledger key: readable, injective, within the limits."""
+    encoded = quote(key, safe="")
+    if len(encoded) > 700 or encoded.startswith("__") or encoded in ("", ".", ".."):
+        return "h-" + hashlib.sha256(key.encode()).hexdigest()
+    return encoded
+
+
+def _cover(division: int, kind: MailKind, item: str) -> str:
+    return f"{division}|{kind.value}|{item}"
+
+
+def _claim_from(data: dict[str, Any]) -> Claim:
+    claimed: datetime = data["claimed_at"]
+    fields = {
+        "key": data["key"],
+        "division": int(data["division"]),
+        "kind": MailKind(data["kind"]),
+        "item_ids": tuple(data.get("item_ids") or ()),
+        "recipient": data.get("recipient", ""),
+        "subject": data.get("subject", ""),
+        "amount": Decimal(str(data.get("amount", "0"))),
+        "currency": data.get("currency", ""),
+        "claimed_at": claimed.astimezone(AMSTERDAM),
+        "run_id": data.get("run_id", ""),
+    }
+    if "customer" in Claim.__dataclass_fields__:
+        fields["customer"] = data.get("customer", "")
+    return Claim(**fields)
+
+
+@contextmanager
+def _firestore(what: str) -> Iterator[None]:
+    try:
+        yield
+    except gexc.GoogleAPIError as exc:
+        raise firestore_failure(exc, what) from None

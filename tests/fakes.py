@@ -20,6 +20,7 @@ from followup.model import (
     MailKind,
     Mode,
     Outcome,
+    Pause,
     PlannedMail,
     Receivable,
     RunReport,
@@ -79,6 +80,7 @@ class FakeLedger:
     watermarks: dict[int, Watermark] = field(default_factory=dict)
     runs: list[RunReport] = field(default_factory=list)
     locked: set[int] = field(default_factory=set)
+    paused: dict[tuple[str, int | None], Pause] = field(default_factory=dict)
 
     def covered(self, division: int, kind: MailKind, item_ids: Iterable[str]) -> set[str]:
         wanted = set(item_ids)
@@ -115,6 +117,29 @@ class FakeLedger:
             for r in self.rows.values()
             if r.claim.division == division and r.outcome is None
         ]
+
+    def last_mailed(self, division: int, kind: MailKind, since: date) -> dict[str, date]:
+        result: dict[str, date] = {}
+        for row in self.rows.values():
+            claim = row.claim
+            day = claim.claimed_at.date()
+            if (
+                claim.division == division
+                and claim.kind is kind
+                and day >= since
+                and row.outcome is not Outcome.FAILED
+            ):
+                result[claim.customer] = max(day, result.get(claim.customer, day))
+        return result
+
+    def pauses(self, division: int) -> list[Pause]:
+        return [p for p in self.paused.values() if p.division in (None, division)]
+
+    def pause(self, pause: Pause) -> None:
+        self.paused[(pause.target, pause.division)] = pause
+
+    def resume(self, target: str, division: int | None) -> bool:
+        return self.paused.pop((target, division), None) is not None
 
     @contextmanager
     def division_lock(self, division: int) -> Iterator[None]:
@@ -209,6 +234,7 @@ def line(
     currency: str = "EUR",
     contact_id: str | None = None,
     reversal: bool = False,
+    kind: int = 20,
 ) -> Receivable:
     return Receivable(
         id=f"line-{n}",
@@ -226,6 +252,7 @@ def line(
         contact_id=contact_id,
         is_reversal=reversal,
         timestamp=timestamp,
+        transaction_type=kind,
     )
 
 

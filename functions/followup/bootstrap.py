@@ -39,6 +39,18 @@ class App:
         self.close()
 
 
+def rules_from(settings: Settings) -> Rules:
+    """The settings policy obeys."""
+    return Rules(
+        policy=settings.policy,
+        modes=settings.mail.mode,
+        languages=settings.languages,
+        confirmations=settings.confirmations,
+        suppress=settings.suppress,
+        payment_link=settings.mail.payment_link,
+    )
+
+
 def build(settings: Settings, clock: Clock | None = None) -> App:
     """Wire the adapters the settings name."""
     clock = clock or SystemClock()
@@ -75,7 +87,8 @@ def build(settings: Settings, clock: Clock | None = None) -> App:
         mailer=mailer,
         composer=composer,
         clock=clock,
-        rules=Rules(settings.policy, settings.mail.mode, settings.languages),
+        rules=rules_from(settings),
+        pauses=ledger,
         divisions=tuple(settings.exact.divisions),
     )
     return App(settings, deps, resources)

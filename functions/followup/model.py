@@ -216,12 +216,24 @@ class Skip:
 
 
 @dataclass(frozen=True)
+class Pause:
+    """A customer (by code) or an invoice (by number) not to chase until a date: a dispute."""
+
+    target: str
+    until: date
+    reason: str
+    division: int | None = None  # None: in every division
+
+
+@dataclass(frozen=True)
 class Plan:
     """Policy's answer for one division."""
 
     mails: tuple[PlannedMail, ...]
     skips: tuple[Skip, ...]
     done: tuple[Skip, ...] = ()  # due, but an earlier run already delivered them
+    resume_from: int | None = None  # the payment watermark to store; None: keep the old one
+    notes: tuple[str, ...] = ()  # things the owner should know about this division's run
 
 
 # --- What happened ------------------------------------------------------------------------
@@ -250,6 +262,7 @@ class Claim:
     currency: str
     claimed_at: datetime
     run_id: str
+    customer: str = ""  # the customer's code, for "one reminder per customer per N days"
 
 
 @dataclass(frozen=True)
@@ -276,6 +289,7 @@ class DivisionReport:
     entries: list[ReportEntry] = field(default_factory=list)
     error: str = ""
     exact_calls: int = 0
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

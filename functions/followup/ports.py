@@ -16,6 +16,7 @@ from followup.model import (
     MailKind,
     Mode,
     Outcome,
+    Pause,
     RunReport,
     TokenSet,
     Watermark,
@@ -105,6 +106,27 @@ class Ledger(Protocol):
 
     def unfinished(self, division: int) -> list[Claim]:
         """Claims without an outcome: left by a run that died between claim and outcome."""
+        ...
+
+    def last_mailed(self, division: int, kind: MailKind, since: date) -> dict[str, date]:
+        """Per customer code, the day of the latest mail of this kind claimed since `since`
+        (delivered, drafted or in doubt; a plain failure doesn't count)."""
+        ...
+
+
+class PauseBook(Protocol):
+    """Disputes and pauses: customers or invoices not to chase until a date."""
+
+    def pauses(self, division: int) -> list[Pause]:
+        """The pauses that apply to a division (its own and the global ones)."""
+        ...
+
+    def pause(self, pause: Pause) -> None:
+        """Add or replace the pause of one target."""
+        ...
+
+    def resume(self, target: str, division: int | None) -> bool:
+        """Lift a pause; False if there was none."""
         ...
 
 

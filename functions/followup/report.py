@@ -59,6 +59,7 @@ def report_to_dict(report: RunReport) -> dict[str, Any]:
                 "ok": d.ok,
                 "error": d.error,
                 "exact_calls": d.exact_calls,
+                "notes": d.notes,
                 "entries": [entry_to_dict(e) for e in d.entries],
             }
             for d in report.divisions
@@ -93,6 +94,7 @@ def summary(report: RunReport) -> str:
     for d in report.divisions:
         if d.error:
             lines.append(f"  division {d.division} FAILED: {d.error}")
+        lines.extend(f"  division {d.division}: {note}" for note in d.notes)
     new = sum(1 for e in entries if e.outcome in (Outcome.SENT, Outcome.DRAFTED))
     done = sum(1 for e in entries if e.outcome is Outcome.ALREADY_DONE)
     if not report.dry_run and new == 0 and done:

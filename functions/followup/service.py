@@ -14,7 +14,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from email.message import EmailMessage
 from typing import Protocol
@@ -23,6 +23,7 @@ from followup import policy
 from followup.errors import ExactAuthError, FollowupError, MailerAuthError, MailerError
 from followup.model import (
     Claim,
+    DivisionData,
     DivisionReport,
     MailKind,
     Mode,
@@ -33,8 +34,8 @@ from followup.model import (
     Skip,
     Watermark,
 )
-from followup.policy import Rules
-from followup.ports import Clock, ExactSource, Ledger, Mailer, RunLog, Trace
+from followup.policy import History, Rules
+from followup.ports import Clock, ExactSource, Ledger, Mailer, PauseBook, RunLog, Trace
 
 log = logging.getLogger("followup.run")
 
@@ -58,6 +59,7 @@ class Deps:
     composer: Composer
     clock: Clock
     rules: Rules
+    pauses: PauseBook
     divisions: tuple[int, ...] = ()  # empty: every division the token can see
 
 
@@ -114,11 +116,11 @@ def run_division(
         since = policy.window_start(watermark, run_date, deps.rules.policy)
         data = deps.source.read(division, watermark.sync_timestamp if watermark else None, since)
         result.exact_calls = data.exact_calls
-        covered = {
-            kind: deps.ledger.covered(division, kind, items)
-            for kind, items in policy.candidate_items(data).items()
-        }
-        plan = policy.plan(data, run_date, since, deps.rules, covered)
+        history = _history(deps, division, data, run_date)
+        plan = policy.plan(data, run_date, since, deps.rules, history)
+        result.notes.extend(plan.notes)
+        for note in plan.notes:
+            log.warning("division %s: %s", division, note)
         result.entries.extend(_skipped(s, Outcome.SKIPPED) for s in plan.skips)
         result.entries.extend(_skipped(s, Outcome.ALREADY_DONE) for s in plan.done)
         for mail in plan.mails:
@@ -130,11 +132,24 @@ def run_division(
             for e in result.entries
             if e.kind is MailKind.CONFIRMATION
         )
-        if not dry_run and confirmations_final:
-            deps.runlog.advance(
-                division, Watermark(policy.next_watermark(data, run_date), run_date)
-            )
+        if not dry_run and confirmations_final and plan.resume_from is not None:
+            deps.runlog.advance(division, Watermark(plan.resume_from, run_date))
     return result
+
+
+def _history(deps: Deps, division: int, data: DivisionData, run_date: date) -> History:
+    """What the ledger remembers that policy must respect."""
+    interval = deps.rules.policy.reminder_interval_days
+    return History(
+        covered={
+            kind: deps.ledger.covered(division, kind, items)
+            for kind, items in policy.candidate_items(data, deps.rules).items()
+        },
+        last_reminder=deps.ledger.last_mailed(
+            division, MailKind.REMINDER, run_date - timedelta(days=interval)
+        ),
+        pauses=tuple(deps.pauses.pauses(division)),
+    )
 
 
 def _deliver(deps: Deps, mail: PlannedMail, run_id: str, dry_run: bool) -> ReportEntry:
@@ -158,6 +173,7 @@ def _deliver(deps: Deps, mail: PlannedMail, run_id: str, dry_run: bool) -> Repor
             currency=_currency(mail),
             claimed_at=deps.clock.now(),
             run_id=run_id,
+            customer=mail.customer.code,
         )
     )
     if not claimed:
@@ -198,7 +214,7 @@ def _recover(deps: Deps, division: int) -> list[ReportEntry]:
                 division=division,
                 kind=claim.kind,
                 outcome=outcome if outcome is Outcome.UNCERTAIN else Outcome.ALREADY_DONE,
-                customer=claim.key.split("/")[2] if claim.key.count("/") >= 2 else "",
+                customer=claim.customer,
                 reason=reason,
                 key=claim.key,
                 recipient=claim.recipient,

@@ -20,6 +20,7 @@ from pydantic import (
 
 from followup.errors import ConfigError
 from followup.model import MailKind, Mode
+from followup.rules_settings import Confirmations, Digest, Policy, Suppress
 
 SECRET_ENV = "FOLLOWUP_EXACT_CLIENT_SECRET"  # noqa: S105 - the name of a variable, not a secret
 EXACT_HOSTS = (
@@ -128,14 +129,24 @@ class Mail(_Section):
     mode: Modes = Modes()
     text_only: bool = False
     templates: Path | None = None  # an owner's own template folder, tried before the built-in one
+    # A link per invoice in reminders; placeholders {invoice_number}, {amount}, {currency},
+    # {customer_code}. Its host is the only one besides the company website the mails link to.
+    payment_link: str = ""
+    attach_invoice_pdf: bool = False  # attach the invoice PDF from Exact to reminders
 
-
-class Policy(_Section):
-    """When which mail is due."""
-
-    lookback_days: int = Field(default=1, ge=1, le=31)
-    late_match_days: int = Field(default=14, ge=0, le=90)
-    reminder_days_overdue: int = Field(default=7, ge=1, le=365)
+    @field_validator("payment_link")
+    @classmethod
+    def _link(cls, value: str) -> str:
+        if value and not value.startswith("https://"):
+            raise ValueError("must start with https://")
+        try:
+            value.format(invoice_number="1", amount="1.00", currency="EUR", customer_code="1")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(
+                f"unknown placeholder {exc}; use {{invoice_number}}, {{amount}}, "
+                "{currency} or {customer_code}"
+            ) from None
+        return value
 
 
 class Languages(_Section):
@@ -167,6 +178,9 @@ class Settings(_Section):
     ledger: Annotated[SqliteLedger, Field(discriminator="backend")] = SqliteLedger()
     mail: Mail = Mail()
     policy: Policy = Policy()
+    confirmations: Confirmations = Confirmations()
+    suppress: Suppress = Suppress()
+    digest: Digest = Digest()
     languages: Languages = Languages()
 
     @model_validator(mode="before")

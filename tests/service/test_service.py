@@ -22,8 +22,10 @@ from followup.errors import ExactServerError, ExactTokenRevoked, MailerAuthError
 from followup.model import MailKind, Mode, Outcome, Watermark
 from followup.policy import Rules
 from followup.ports import Trace
-from followup.settings import Languages, Modes, Policy
+from followup.rules_settings import Policy
+from followup.settings import Languages, Modes
 
+WEEKDAYS = Policy(reminders_on_working_days_only=False)
 RUN = date(2026, 11, 23)
 YESTERDAY = date(2026, 11, 22)
 
@@ -48,9 +50,10 @@ def make(data=None, mailer=None, ledger=None, modes=None):  # type: ignore[no-un
         mailer=mailer or FakeMailer(),
         composer=FakeComposer(),
         clock=FakeClock(),
-        rules=Rules(Policy(), modes or Modes(), Languages()),
+        rules=Rules(WEEKDAYS, modes or Modes(), Languages()),
+        pauses=None,  # type: ignore[arg-type]
     )
-    return service.Deps(**{**deps.__dict__, "runlog": deps.ledger})
+    return service.Deps(**{**deps.__dict__, "runlog": deps.ledger, "pauses": deps.ledger})
 
 
 def outcomes(report, kind=None):  # type: ignore[no-untyped-def]
@@ -75,7 +78,8 @@ def test_second_run_sends_nothing() -> None:
     again = service.run(deps, RUN)
     assert len(deps.mailer.delivered) == 2
     assert "drafted" not in outcomes(again)
-    assert "already_done" in outcomes(again)
+    [reminder] = [e for e in again.entries() if e.kind is MailKind.REMINDER]
+    assert reminder.reason.startswith("reminded on 2026-11-23; at most one reminder per 7 days")
 
 
 def test_the_mode_per_kind_comes_from_the_settings() -> None:

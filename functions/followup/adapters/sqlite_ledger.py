@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from followup.errors import LedgerBusy, LedgerError
-from followup.model import Claim, Delivery, MailKind, Outcome, RunReport, Watermark
+from followup.model import Claim, Delivery, MailKind, Outcome, Pause, RunReport, Watermark
 from followup.report import report_to_dict
 
 SCHEMA = """
@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS claims (
     currency TEXT NOT NULL,
     claimed_at TEXT NOT NULL,
     run_id TEXT NOT NULL,
+    customer TEXT NOT NULL DEFAULT '',
     outcome TEXT,
     mode TEXT,
     provider_id TEXT,
@@ -51,6 +52,13 @@ CREATE TABLE IF NOT EXISTS watermarks (
     division INTEGER PRIMARY KEY,
     sync_timestamp INTEGER NOT NULL,
     run_date TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS pauses (
+    target TEXT NOT NULL,
+    division INTEGER NOT NULL,  -- 0: every division
+    until TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    PRIMARY KEY (target, division)
 );
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY,
@@ -125,7 +133,7 @@ class SqliteLedger:
                 db.execute("DELETE FROM claims WHERE key = ?", (claim.key,))
             db.execute(
                 "INSERT INTO claims (key, division, kind, recipient, subject, amount, currency,"
-                " claimed_at, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " claimed_at, run_id, customer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     claim.key,
                     claim.division,
@@ -136,6 +144,7 @@ class SqliteLedger:
                     claim.currency,
                     claim.claimed_at.isoformat(),
                     claim.run_id,
+                    claim.customer,
                 ),
             )
             db.executemany(
@@ -170,12 +179,12 @@ class SqliteLedger:
     def unfinished(self, division: int) -> list[Claim]:
         """Claims left without an outcome."""
         rows = self._db.execute(
-            "SELECT key, division, kind, recipient, subject, amount, currency, claimed_at, run_id"
-            " FROM claims WHERE division = ? AND outcome IS NULL ORDER BY claimed_at",
+            "SELECT key, division, kind, recipient, subject, amount, currency, claimed_at, run_id,"
+            " customer FROM claims WHERE division = ? AND outcome IS NULL ORDER BY claimed_at",
             (division,),
         ).fetchall()
         claims = []
-        for key, div, kind, recipient, subject, amount, currency, claimed_at, run_id in rows:
+        for key, div, kind, recipient, subject, amount, currency, claimed_at, run_id, cust in rows:
             items = [
                 r[0]
                 for r in self._db.execute("SELECT item_id FROM claim_items WHERE key = ?", (key,))
@@ -192,9 +201,51 @@ class SqliteLedger:
                     currency=currency,
                     claimed_at=datetime.fromisoformat(claimed_at),
                     run_id=run_id,
+                    customer=cust,
                 )
             )
         return claims
+
+    def last_mailed(self, division: int, kind: MailKind, since: date) -> dict[str, date]:
+        """Per customer, the day of the latest claim of this kind that isn't a plain failure."""
+        rows = self._db.execute(
+            "SELECT customer, MAX(claimed_at) FROM claims WHERE division = ? AND kind = ?"
+            " AND claimed_at >= ? AND (outcome IS NULL OR outcome != ?) AND customer != ''"
+            " GROUP BY customer",
+            (division, kind.value, since.isoformat(), Outcome.FAILED.value),
+        ).fetchall()
+        return {customer: datetime.fromisoformat(at).date() for customer, at in rows}
+
+    # --- PauseBook ----------------------------------------------------------------------
+
+    def pauses(self, division: int) -> list[Pause]:
+        """The division's pauses and the global ones."""
+        rows = self._db.execute(
+            "SELECT target, division, until, reason FROM pauses WHERE division IN (0, ?)"
+            " ORDER BY target",
+            (division,),
+        ).fetchall()
+        return [
+            Pause(target, date.fromisoformat(until), reason, div or None)
+            for target, div, until, reason in rows
+        ]
+
+    def pause(self, pause: Pause) -> None:
+        """Add or replace a pause."""
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO pauses (target, division, until, reason)"
+                " VALUES (?, ?, ?, ?)",
+                (pause.target, pause.division or 0, pause.until.isoformat(), pause.reason),
+            )
+
+    def resume(self, target: str, division: int | None) -> bool:
+        """Lift a pause."""
+        with self._tx() as db:
+            cursor = db.execute(
+                "DELETE FROM pauses WHERE target = ? AND division = ?", (target, division or 0)
+            )
+        return cursor.rowcount > 0
 
     def outcome(self, key: str) -> tuple[Outcome | None, str] | None:
         """The recorded outcome and reason of a key (None if never claimed). For status views."""

@@ -1,0 +1,93 @@
+"""Pure rules: which confirmations and reminders are due for one division on a given day.
+
+No I/O here. The service gives the data read from Exact, the run date, the settings and what
+the ledger remembers; policy answers with planned mails, skips (with why) and the watermark.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from followup.model import DivisionData, MailKind, Mode, Plan, PlannedMail
+from followup.policy.calendar import is_working_day, next_working_day
+from followup.policy.payments import (
+    next_watermark,
+    plan_confirmations,
+    settled_credit_notes,
+    settled_invoices,
+    window_start,
+)
+from followup.policy.recipients import find_recipient
+from followup.policy.reminders import plan_reminders
+from followup.policy.rules import History, Rules, mail_key, reminder_item
+
+__all__ = [
+    "History",
+    "Rules",
+    "candidate_items",
+    "find_recipient",
+    "mail_key",
+    "next_watermark",
+    "plan",
+    "window_start",
+]
+
+
+def candidate_items(data: DivisionData, rules: Rules) -> dict[MailKind, list[str]]:
+    """Every item a mail could cover this run: the service asks the ledger which are covered."""
+    levels = range(1, len(rules.policy.levels) + 1)
+    return {
+        MailKind.CONFIRMATION: [r.id for r in settled_invoices(data) + settled_credit_notes(data)],
+        MailKind.REMINDER: sorted(
+            {reminder_item(r.entry_id, n) for r in data.open_items for n in levels}
+        ),
+    }
+
+
+def plan(data: DivisionData, run_date: date, since: date, rules: Rules, history: History) -> Plan:
+    """All mails due for one division, what can't be written and why, and the new watermark."""
+    notes: list[str] = []
+    policy = rules.policy
+    if policy.confirmations_on_working_days_only and not is_working_day(run_date):
+        confirmations = Plan((), ())
+        resume: int | None = None  # keep the watermark: these payments are confirmed later
+        notes.append("not a working day: confirmations wait for the next one")
+    else:
+        confirmations = plan_confirmations(data, run_date, since, rules, history)
+        resume = next_watermark(data, run_date)
+    if policy.reminders_on_working_days_only and not is_working_day(run_date):
+        reminders = Plan((), ())
+        notes.append(
+            f"not a working day: reminders wait until {next_working_day(run_date).isoformat()}"
+        )
+    else:
+        # An invoice paid in part in this window is acknowledged, with its balance, by the
+        # confirmation: it isn't also reminded in the same run.
+        just_paid = {line.item_id for mail in confirmations.mails for line in mail.lines}
+        reminders = plan_reminders(data, run_date, rules, history, just_paid)
+    mails, cap_note = _safety_cap(confirmations.mails + reminders.mails, policy.max_sends_per_run)
+    if cap_note:
+        notes.append(cap_note)
+    return Plan(
+        mails=mails,
+        skips=confirmations.skips + reminders.skips,
+        done=confirmations.done + reminders.done,
+        resume_from=resume,
+        notes=tuple(notes),
+    )
+
+
+def _safety_cap(mails: tuple[PlannedMail, ...], cap: int) -> tuple[tuple[PlannedMail, ...], str]:
+    """More sends than the cap looks like a bug: draft them all, and say so loudly."""
+    sends = sum(1 for mail in mails if mail.mode is Mode.SEND)
+    if sends <= cap:
+        return mails, ""
+    note = (
+        f"SAFETY CAP: {sends} mails would have been sent, more than the cap of {cap}; "
+        "all were drafted instead. Check them, then raise policy.max_sends_per_run if right."
+    )
+    drafted = tuple(
+        replace(mail, mode=Mode.DRAFT, notes=(*mail.notes, "safety cap")) for mail in mails
+    )
+    return drafted, note

@@ -1,0 +1,256 @@
+"""Payment confirmations: which money came in (or went back) and whom to thank for it.
+
+Exact keeps every item on the debtors account as a receivable line: invoices (type 20),
+credit notes (21) and bank/cash lines (40; money received is negative, a refund paid out
+positive). An invoice line is settled when matched (status 50); its LastPaymentDate is the
+date the money arrived, also when the match was booked days later. See docs/exact-data.md.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from followup.model import (
+    DivisionData,
+    InvoiceLine,
+    MailKind,
+    Mode,
+    Plan,
+    PlannedMail,
+    Receivable,
+    Skip,
+    Watermark,
+)
+from followup.policy.recipients import contacts_of, find_recipient
+from followup.policy.rules import History, Rules, customer_of, mail_key
+from followup.rules_settings import Policy
+
+INVOICE, CREDIT_NOTE, CASH = 20, 21, 40
+MATCHED = 50
+
+
+def window_start(watermark: Watermark | None, run_date: date, policy: Policy) -> date:
+    """The earliest payment date to confirm in this run.
+
+    A first run confirms only the look-back (default: yesterday). Later runs confirm every day
+    since the last successful run, plus matches booked late for payments up to `late_match_days`
+    before it; the ledger keeps anything from being confirmed twice.
+    """
+    if watermark is None:
+        return run_date - timedelta(days=policy.lookback_days)
+    since = min(watermark.run_date, run_date)
+    return since - timedelta(days=policy.late_match_days)
+
+
+def paid_on(line: Receivable) -> date | None:
+    """The date money moved for a matched line: LastPaymentDate (a cash line: its own date)."""
+    if line.last_payment_date is not None:
+        return line.last_payment_date
+    return line.invoice_date if line.is_cash else None
+
+
+def _matched(line: Receivable, kind: int) -> bool:
+    return (
+        line.transaction_type == kind
+        and line.status == MATCHED
+        and not line.is_reversal
+        and paid_on(line) is not None
+    )
+
+
+def settled_invoices(data: DivisionData) -> list[Receivable]:
+    """Invoice lines that were matched: paid in full, or the paid part of a split."""
+    return [r for r in data.payments if _matched(r, INVOICE) and r.amount > 0]
+
+
+def settled_credit_notes(data: DivisionData) -> list[Receivable]:
+    """Credit note lines that were matched (against an invoice, or refunded)."""
+    return [r for r in data.payments if _matched(r, CREDIT_NOTE) and r.amount < 0]
+
+
+def next_watermark(data: DivisionData, run_date: date) -> int:
+    """Where to continue reading next time: before any payment this run leaves for later."""
+    deferred = [
+        r.timestamp
+        for r in data.payments
+        if r.timestamp and (day := paid_on(r)) is not None and day >= run_date
+    ]
+    return min(deferred) - 1 if deferred else data.next_watermark
+
+
+@dataclass(frozen=True)
+class _Day:
+    """What moved on one customer's account on one day."""
+
+    received: Decimal = Decimal(0)  # cash in, in the division's currency
+    refunded: Decimal = Decimal(0)  # cash paid back
+    credit_notes: bool = False  # a credit note was matched that day
+
+
+def _days(data: DivisionData) -> dict[tuple[str, date], _Day]:
+    days: dict[tuple[str, date], _Day] = defaultdict(_Day)
+    for line in data.payments:
+        day = paid_on(line)
+        if day is None or line.status != MATCHED or line.is_reversal:
+            continue
+        key = (line.account_id, day)
+        now = days[key]
+        amount = line.amount_dc if line.amount_dc is not None else line.amount
+        if line.is_cash and amount < 0:
+            days[key] = _Day(now.received - amount, now.refunded, now.credit_notes)
+        elif line.is_cash and amount > 0:
+            days[key] = _Day(now.received, now.refunded + amount, now.credit_notes)
+        elif line.transaction_type == CREDIT_NOTE:
+            days[key] = _Day(now.received, now.refunded, True)
+    return days
+
+
+def plan_confirmations(
+    data: DivisionData, run_date: date, since: date, rules: Rules, history: History
+) -> Plan:
+    """One thank-you per customer for the money received in [since, run_date); refunds too."""
+    covered = history.covered.get(MailKind.CONFIRMATION, set())
+    days = _days(data)
+    in_window = [
+        line
+        for line in settled_invoices(data) + settled_credit_notes(data)
+        if (day := paid_on(line)) is not None and since <= day < run_date
+    ]
+    payments: dict[str, list[Receivable]] = defaultdict(list)
+    refunds: dict[str, list[Receivable]] = defaultdict(list)
+    done: dict[str, list[str]] = defaultdict(list)
+    skips: list[Skip] = []
+    for line in in_window:
+        moved = days.get((line.account_id, paid_on(line) or run_date), _Day())
+        if line.id in covered:
+            done[line.account_id].append(line.invoice_number)
+        elif line.transaction_type == CREDIT_NOTE:
+            if moved.refunded > 0:
+                refunds[line.account_id].append(line)
+        elif moved.credit_notes and moved.received <= 0:
+            reason = "settled by a credit note, not by a payment: no thank-you"
+            customer = customer_of(data, line.account_id)
+            numbers = (line.invoice_number,)
+            skips.append(Skip(data.division, MailKind.CONFIRMATION, customer, reason, numbers))
+        else:
+            payments[line.account_id].append(line)
+
+    remaining = _open_by_entry(data.open_items)
+    mails: list[PlannedMail] = []
+    groups = [(a, lines, False) for a, lines in sorted(payments.items())]
+    groups += [(a, lines, True) for a, lines in sorted(refunds.items())]
+    for account_id, lines, refund in groups:
+        planned = _mail(data, account_id, lines, remaining, rules, days, refund=refund)
+        if isinstance(planned, PlannedMail):
+            mails.append(planned)
+        else:
+            skips.append(planned)
+    return Plan(tuple(mails), tuple(skips), done_skips(data, MailKind.CONFIRMATION, done))
+
+
+def _mail(
+    data: DivisionData,
+    account_id: str,
+    lines: list[Receivable],
+    remaining: Mapping[str, Decimal],
+    rules: Rules,
+    days: Mapping[tuple[str, date], _Day],
+    *,
+    refund: bool,
+) -> PlannedMail | Skip:
+    customer = customer_of(data, account_id)
+    invoice_lines = _lines(lines, remaining, refund=refund)
+    numbers = tuple(line.invoice_number for line in invoice_lines)
+    recipient, why = find_recipient(data, account_id, contacts_of(lines), rules.languages)
+    if recipient is None:
+        return Skip(data.division, MailKind.CONFIRMATION, customer, why, numbers)
+    account = data.accounts.get(account_id)
+    settings = rules.confirmations
+    mode = rules.modes.for_kind(MailKind.CONFIRMATION)
+    notes: list[str] = []
+    variant: str = settings.variant_for(customer.code, account.classification if account else None)
+    pay_days = sorted({d for line in lines if (d := paid_on(line)) is not None})
+    received = sum((days.get((account_id, d), _Day()).received for d in pay_days), Decimal(0))
+    received = received or sum((_dc(line) for line in lines), Decimal(0))
+    if refund:
+        variant = "refund"
+    elif received >= settings.large_payment:
+        variant, mode = "personal", Mode.DRAFT
+        notes.append(f"large payment ({received}): drafted for a personal touch")
+    since = account.customer_since if account else None
+    first_time = bool(
+        since and not refund and (pay_days[0] - since).days <= settings.welcome_within_days
+    )
+    item_ids = tuple(sorted(line.id for line in lines))
+    kind_text = "refund" if refund else "payment"
+    return PlannedMail(
+        key=mail_key(data.division, MailKind.CONFIRMATION, customer.code, 0, item_ids),
+        division=data.division,
+        kind=MailKind.CONFIRMATION,
+        mode=mode,
+        customer=customer,
+        recipient=recipient,
+        lines=invoice_lines,
+        item_ids=item_ids,
+        variant=variant,
+        reason=f"{kind_text} for {', '.join(numbers)}",
+        first_time=first_time,
+        customer_since=None if first_time or refund else since,
+        notes=tuple(notes),
+    )
+
+
+def _dc(line: Receivable) -> Decimal:
+    return line.amount_dc if line.amount_dc is not None else line.amount
+
+
+def _open_by_entry(open_items: Iterable[Receivable]) -> dict[str, Decimal]:
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for line in open_items:
+        if line.is_open:
+            totals[line.entry_id] += line.amount
+    return totals
+
+
+def _lines(
+    lines: list[Receivable], remaining: Mapping[str, Decimal], *, refund: bool
+) -> tuple[InvoiceLine, ...]:
+    """One line per invoice (or credit note): what moved now, and what is still open of it."""
+    by_entry: dict[str, list[Receivable]] = defaultdict(list)
+    for line in lines:
+        by_entry[line.entry_id].append(line)
+    result = []
+    for entry_id, parts in by_entry.items():
+        first = parts[0]
+        dates = [d for p in parts if (d := paid_on(p)) is not None]
+        amount = sum((p.amount for p in parts), Decimal(0))
+        result.append(
+            InvoiceLine(
+                item_id=entry_id,
+                invoice_number=first.invoice_number,
+                invoice_date=first.invoice_date,
+                due_date=first.due_date,
+                amount=-amount if refund else amount,
+                currency=first.currency,
+                invoice_total=-first.invoice_total if refund else first.invoice_total,
+                remaining=Decimal(0) if refund else remaining.get(entry_id, Decimal(0)),
+                payment_date=max(dates) if dates else None,
+                description=first.description,
+            )
+        )
+    return tuple(sorted(result, key=lambda line: (line.invoice_date, line.invoice_number)))
+
+
+def done_skips(
+    data: DivisionData, kind: MailKind, numbers: Mapping[str, list[str]]
+) -> tuple[Skip, ...]:
+    """Report lines for mails an earlier run already delivered."""
+    reason = "already delivered by an earlier run"
+    return tuple(
+        Skip(data.division, kind, customer_of(data, account_id), reason, tuple(nums))
+        for account_id, nums in sorted(numbers.items())
+    )

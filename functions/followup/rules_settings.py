@@ -1,0 +1,129 @@
+"""The settings sections that steer policy: levels, tiers, variants, suppression, the digest."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+
+from followup.model import Mode
+
+Tone = Literal["friendly", "businesslike", "final"]
+Variant = Literal["standard", "informal", "upsell"]
+TONES: tuple[str, ...] = ("friendly", "businesslike", "final")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Level(_Section):
+    """One reminder level: from how many days past due, in which tone, asking what."""
+
+    days: int = Field(ge=1, le=365)
+    tone: Tone
+    pay_within_days: int = Field(default=7, ge=1, le=60)
+    collection_costs: bool = False  # state the statutory (WIK) costs that would apply
+
+
+DEFAULT_LEVELS = (
+    Level(days=7, tone="friendly"),
+    Level(days=21, tone="businesslike"),
+    Level(days=35, tone="final", pay_within_days=14, collection_costs=True),
+)
+
+
+class Tiers(_Section):
+    """Reminder tone by the customer's total outstanding (in the division's currency, EUR)."""
+
+    call_above: Decimal = Field(default=Decimal(5000), ge=0)  # drafted, "call this customer"
+    formal_from: Decimal = Field(default=Decimal(1000), ge=0)  # at least businesslike
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Tiers:
+        if self.formal_from > self.call_above:
+            raise ValueError("formal_from must not be above call_above")
+        return self
+
+
+class Policy(_Section):
+    """When which mail is due."""
+
+    lookback_days: int = Field(default=1, ge=1, le=31)
+    late_match_days: int = Field(default=14, ge=0, le=90)
+    levels: tuple[Level, ...] = DEFAULT_LEVELS
+    reminder_interval_days: int = Field(default=7, ge=0, le=90)  # per customer
+    tiers: Tiers = Tiers()
+    reminders_on_working_days_only: bool = True  # Dutch public holidays and weekends
+    confirmations_on_working_days_only: bool = False
+    max_sends_per_run: int = Field(default=50, ge=0)  # above it, everything is drafted
+
+    @field_validator("levels")
+    @classmethod
+    def _levels_rise(cls, levels: tuple[Level, ...]) -> tuple[Level, ...]:
+        if not levels:
+            raise ValueError("at least one reminder level is needed")
+        days = [level.days for level in levels]
+        if days != sorted(set(days)):
+            raise ValueError("levels must have rising, distinct `days`")
+        return levels
+
+    def level_for(self, days_overdue: int) -> int:
+        """The level (1-based) an invoice this many days overdue has reached; 0 for none."""
+        return sum(1 for level in self.levels if days_overdue >= level.days)
+
+
+class VariantRule(_Section):
+    """Customers (by code or Exact classification) who get a confirmation variant."""
+
+    variant: Variant
+    customers: list[str] = Field(default_factory=list)
+    classifications: list[str] = Field(default_factory=list)
+
+
+class Confirmations(_Section):
+    """How payment confirmations are written."""
+
+    default_variant: Variant = "standard"
+    rules: list[VariantRule] = Field(default_factory=list)  # the first that matches wins
+    upsell: dict[str, str] = Field(default_factory=dict)  # the offer paragraph, per language
+    large_payment: Decimal = Field(default=Decimal(5000), ge=0)  # personal variant, drafted
+    welcome_within_days: int = Field(default=60, ge=0, le=366)  # "welcome as a customer"
+
+    @model_validator(mode="after")
+    def _upsell_needs_text(self) -> Confirmations:
+        wants = self.default_variant == "upsell" or any(r.variant == "upsell" for r in self.rules)
+        if wants and not any(text.strip() for text in self.upsell.values()):
+            raise ValueError("the upsell variant needs an offer paragraph: confirmations.upsell")
+        return self
+
+    def variant_for(self, code: str, classification: str | None) -> Variant:
+        """The variant for one customer: the first matching rule, else the default."""
+        for rule in self.rules:
+            if code in rule.customers or (
+                classification and classification in rule.classifications
+            ):
+                return rule.variant
+        return self.default_variant
+
+
+class Suppress(_Section):
+    """Never chase these customers (codes) or invoices (numbers)."""
+
+    customers: list[str] = Field(default_factory=list)
+    invoices: list[str] = Field(default_factory=list)
+
+
+class Digest(_Section):
+    """The owner's daily summary mail."""
+
+    enabled: bool = False
+    to: EmailStr | None = None
+    mode: Mode = Mode.SEND
+
+    @model_validator(mode="after")
+    def _needs_address(self) -> Digest:
+        if self.enabled and self.to is None:
+            raise ValueError("digest.to: missing value (the digest is enabled)")
+        return self

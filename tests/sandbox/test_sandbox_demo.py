@@ -59,7 +59,10 @@ def _changed_since_yesterday(api: httpx.Client) -> list[Row]:
     params = {"modified": f"datetime'{YESTERDAY}T00:00:00'", "endPoint": "'Cashflow/PaymentTerms'"}
     answer = api.get("123456/read/sync/Sync/SyncTimestamp", params=params).json()
     since = answer["d"]["results"][0]["SyncTimestamp"]
-    select = "Account,TransactionEntryID,AmountFC,Currency,Status,EndDate,LineType,Modified"
+    select = (
+        "Account,TransactionEntryID,AmountFC,Currency,Status,EndDate,LineType,Modified,"
+        "TransactionType,LastPaymentDate,InvoiceDate,IsFullyPaid,TransactionIsReversal,DueDate"
+    )
     return _all(
         api, "sync/Cashflow/PaymentTerms", {"$select": select, "$filter": f"Timestamp gt {since}"}
     )
@@ -88,7 +91,11 @@ def test_the_demo_has_customers_and_fourteen_months_of_invoices(
     facts: DemoFacts, demo: httpx.Client
 ) -> None:
     accounts = _all(demo, "bulk/CRM/Accounts", {"$select": "ID,IsSales,Status"})
-    lines = _all(demo, "bulk/Cashflow/Receivables", {"$select": "InvoiceDate,TransactionEntryID"})
+    lines = _all(
+        demo,
+        "bulk/Cashflow/Receivables",
+        {"$select": "InvoiceDate,TransactionEntryID", "$filter": "TransactionType ne 40"},
+    )
 
     assert facts.customers >= 34
     assert sum(1 for a in accounts if a["IsSales"]) == facts.customers
@@ -98,10 +105,33 @@ def test_the_demo_has_customers_and_fourteen_months_of_invoices(
     assert TODAY - timedelta(days=450) <= oldest <= TODAY - timedelta(days=365)
 
 
+def _money_yesterday(rows: list[Row]) -> list[Row]:
+    """Invoice and credit-note lines matched yesterday by money that moved yesterday: their
+    account has a cash line of yesterday that is matched and not reversed."""
+    cash = [r for r in rows if r["TransactionType"] == 40 and r["Status"] == 50]
+    reversed_amounts = {(r["Account"], -r["AmountFC"]) for r in cash if r["TransactionIsReversal"]}
+    paid = {
+        r["Account"]
+        for r in cash
+        if _day(r["InvoiceDate"]) == YESTERDAY
+        and not r["TransactionIsReversal"]
+        and (r["Account"], r["AmountFC"]) not in reversed_amounts
+    }
+    return [
+        r
+        for r in rows
+        if r["TransactionType"] in (20, 21)
+        and r["Status"] == 50
+        and r["LastPaymentDate"] is not None
+        and _day(r["LastPaymentDate"]) == YESTERDAY
+        and r["Account"] in paid
+    ]
+
+
 def test_yesterdays_payments_are_the_telling_cases(facts: DemoFacts, demo: httpx.Client) -> None:
     codes = _codes(demo)
     changed = [r for r in _changed_since_yesterday(demo) if r["LineType"] == 20]
-    paid = [r for r in changed if r["Status"] == 50]
+    paid = _money_yesterday(changed)
     by_code: dict[str, list[Row]] = defaultdict(list)
     for row in paid:
         by_code[codes[row["Account"]]].append(row)
@@ -116,19 +146,34 @@ def test_yesterdays_payments_are_the_telling_cases(facts: DemoFacts, demo: httpx
     assert [r["AmountFC"] for r in by_code[facts.refund_customer]] == [-120.0]
     assert 2 <= len(facts.ordinary_payers) <= 4
     assert set(facts.ordinary_payers) <= set(by_code)
-    for special in (facts.english_payer, facts.no_email_payer, facts.partial_payer):
+    for special in (
+        facts.english_payer,
+        facts.no_email_payer,
+        facts.partial_payer,
+        facts.first_time_payer,
+    ):
         assert special in by_code
+    for not_paid in (facts.late_match_payer, facts.credit_note_settled, facts.reversed_payer):
+        assert not_paid not in by_code
 
 
-def test_the_partial_payment_leaves_a_remainder_open(facts: DemoFacts, demo: httpx.Client) -> None:
+def test_every_payment_is_a_cash_line_matched_with_what_it_settles(
+    facts: DemoFacts, demo: httpx.Client
+) -> None:
     codes = _codes(demo)
-    rows = [r for r in _changed_since_yesterday(demo) if codes[r["Account"]] == facts.partial_payer]
+    select = "Account,AmountFC,Status,TransactionType,TransactionEntryID"
+    rows = _all(demo, "bulk/Cashflow/Receivables", {"$select": select, "$filter": "Status eq 50"})
+    balance: dict[str, float] = defaultdict(float)
+    cash: dict[str, float] = defaultdict(float)
+    for row in rows:
+        balance[codes[row["Account"]]] += row["AmountFC"]
+        if row["TransactionType"] == 40:
+            cash[codes[row["Account"]]] += row["AmountFC"]
 
-    paid = [r for r in rows if r["Status"] == 50]
-    left = [r for r in rows if r["Status"] == 20]
-    assert len(paid) == len(left) == 1
-    assert paid[0]["TransactionEntryID"] == left[0]["TransactionEntryID"]
-    assert left[0]["AmountFC"] == float(facts.partial_remainder) > 0
+    assert all(abs(total) < 0.005 for total in balance.values())  # every match balances
+    assert {r["TransactionType"] for r in rows} == {20, 21, 40}
+    customers_with_history = set(balance) - {facts.credit_note_settled}
+    assert all(cash[code] < 0 for code in customers_with_history - {facts.refund_customer})
 
 
 def test_a_supplier_was_paid_yesterday_too_as_a_payable(
@@ -137,7 +182,9 @@ def test_a_supplier_was_paid_yesterday_too_as_a_payable(
     codes = _codes(demo)
     payables = [r for r in _changed_since_yesterday(demo) if r["LineType"] == 22]
 
-    assert [codes[r["Account"]] for r in payables] == [facts.supplier_codes[0]]
+    assert {codes[r["Account"]] for r in payables} == {facts.supplier_codes[0]}
+    assert sorted((r["TransactionType"], r["Status"]) for r in payables) == [(30, 50), (40, 50)]
+    assert sum(r["AmountFC"] for r in payables) == 0
 
 
 def _account(api: httpx.Client, code: str) -> Row:
@@ -235,3 +282,99 @@ def test_customers_carry_classification_guids_that_the_classifications_endpoint_
 
     assert {(row["Code"], row["ID"]) for row in named} == set(facts.classifications)
     assert used - {None} == {guid for _, guid in facts.classifications}
+
+
+def _lines_of(api: httpx.Client, code: str, rows: list[Row]) -> list[Row]:
+    account_id = _account(api, code)["ID"]
+    return [r for r in rows if r["Account"] == account_id]
+
+
+def test_the_late_match_shows_the_payment_date_not_the_match_date(
+    facts: DemoFacts, demo: httpx.Client
+) -> None:
+    rows = _lines_of(demo, facts.late_match_payer, _changed_since_yesterday(demo))
+    three_days_ago = TODAY - timedelta(days=3)
+
+    invoice = next(r for r in rows if r["TransactionType"] == 20)
+    cash = next(r for r in rows if r["TransactionType"] == 40)
+    assert len(rows) == 2
+    assert (invoice["Status"], invoice["IsFullyPaid"]) == (50, True)
+    assert _day(invoice["LastPaymentDate"]) == _day(invoice["EndDate"]) == three_days_ago
+    assert _day(invoice["Modified"]) == YESTERDAY
+    assert (cash["Status"], cash["AmountFC"]) == (50, -invoice["AmountFC"])
+    assert _day(cash["InvoiceDate"]) == three_days_ago
+
+
+def test_the_credit_note_settlement_moves_no_money(facts: DemoFacts, demo: httpx.Client) -> None:
+    rows = _lines_of(demo, facts.credit_note_settled, _changed_since_yesterday(demo))
+    every = _all(
+        demo,
+        "bulk/Cashflow/Receivables",
+        {"$select": "Account,InvoiceDate", "$filter": "TransactionType eq 40"},
+    )
+
+    assert sorted((r["TransactionType"], r["Status"]) for r in rows) == [(20, 50), (21, 50)]
+    assert sum(r["AmountFC"] for r in rows) == 0
+    invoice = next(r for r in rows if r["TransactionType"] == 20)
+    assert _day(invoice["LastPaymentDate"]) == YESTERDAY
+    cash_yesterday = _lines_of(demo, facts.credit_note_settled, every)
+    assert all(_day(r["InvoiceDate"]) < YESTERDAY for r in cash_yesterday)
+
+
+def test_the_refund_is_a_positive_cash_line_matched_with_the_credit_note(
+    facts: DemoFacts, demo: httpx.Client
+) -> None:
+    rows = _lines_of(demo, facts.refund_customer, _changed_since_yesterday(demo))
+
+    assert sorted((r["TransactionType"], r["AmountFC"], r["Status"]) for r in rows) == [
+        (21, -120.0, 50),
+        (40, 120.0, 50),
+    ]
+    assert all(_day(r["LastPaymentDate"]) == YESTERDAY for r in rows)
+
+
+def test_the_reversed_payment_leaves_the_invoice_open(facts: DemoFacts, demo: httpx.Client) -> None:
+    rows = _lines_of(demo, facts.reversed_payer, _changed_since_yesterday(demo))
+
+    invoice = next(r for r in rows if r["TransactionType"] == 20)
+    cash = sorted((r for r in rows if r["TransactionType"] == 40), key=lambda r: r["AmountFC"])
+    assert len(rows) == 3
+    assert (invoice["Status"], invoice["IsFullyPaid"], invoice["LastPaymentDate"]) == (
+        20,
+        False,
+        None,
+    )
+    assert [(r["AmountFC"], r["Status"], r["TransactionIsReversal"]) for r in cash] == [
+        (-invoice["AmountFC"], 50, False),
+        (invoice["AmountFC"], 50, True),
+    ]
+
+
+def test_the_collected_invoice_is_in_transit_not_open(facts: DemoFacts, demo: httpx.Client) -> None:
+    select = "Account,Status,DueDate"
+    outstanding = _all(
+        demo, "bulk/Cashflow/Receivables", {"$select": select, "$filter": "Status lt 50"}
+    )
+    either = "Status eq 20 or Status eq 30 or Status eq 40"
+    same = _all(demo, "bulk/Cashflow/Receivables", {"$select": select, "$filter": either})
+
+    [line] = _lines_of(demo, facts.in_transit_customer, outstanding)
+    assert line["Status"] == 40
+    assert (TODAY - _day(line["DueDate"])).days == 6
+    assert same == outstanding
+    assert facts.in_transit_customer not in facts.overdue_customers
+
+
+def test_the_first_time_customer_is_new_this_month(facts: DemoFacts, demo: httpx.Client) -> None:
+    params = {"$select": "Code,CustomerSince", "$filter": f"Code eq '{facts.first_time_payer:>18}'"}
+    [account] = _all(demo, "bulk/CRM/Accounts", params)
+    since = {
+        row["Code"].strip(): _day(row["CustomerSince"])
+        for row in _all(demo, "crm/Accounts", {"$select": "Code,CustomerSince,IsSales"})
+        if row["IsSales"]
+    }
+
+    assert TODAY - timedelta(days=31) <= _day(account["CustomerSince"]) < YESTERDAY
+    assert all(day < TODAY - timedelta(days=300) for code, day in since.items()
+               if code != facts.first_time_payer)  # fmt: skip
+    assert facts.first_time_payer in facts.yesterday_payers

@@ -26,12 +26,13 @@ def _date(day: date) -> str:
     return f"/Date({int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp() * 1000)})/"
 
 
-def _sync(api: httpx.Client, since: int = 1) -> list[Row]:
+def _sync(api: httpx.Client, since: int = 1, cash: bool = False) -> list[Row]:
+    """The payment terms changed since `since`; bank/cash lines only with `cash`."""
     params = {"$select": FIELDS, "$filter": f"Timestamp gt {since}"}
     response = api.get(SYNC, params=params)
     assert response.status_code == 200, response.text
     rows: list[Row] = response.json()["d"]["results"]
-    return rows
+    return [row for row in rows if cash or row["TransactionType"] != 40]
 
 
 @pytest.fixture
@@ -113,9 +114,12 @@ def test_a_refunded_credit_note_is_a_matched_negative_line(
     )
     division.pay(entry, Decimal("-120.00"), date(2026, 3, 29))
 
-    (row,) = _sync(api)
+    rows = _sync(api, cash=True)
 
-    assert (row["AmountFC"], row["Status"], row["TransactionType"]) == (-120.0, 50, 21)
+    assert sorted((r["TransactionType"], r["AmountFC"], r["Status"]) for r in rows) == [
+        (21, -120.0, 50),
+        (40, 120.0, 50),
+    ]
 
 
 def test_foreign_currency_lines_carry_a_converted_amount_dc(
@@ -153,8 +157,8 @@ def test_timestamps_rise_in_booking_order_and_changes_restamp_a_row(
     changed = _sync(api, since=highest)
 
     assert [row["InvoiceNumber"] for row in changed] == [1]
-    assert changed[0]["Timestamp"] == highest + 1
-    stamps = [row["Timestamp"] for row in _sync(api)]
+    assert changed[0]["Timestamp"] in (highest + 1, highest + 2)  # and its cash line
+    stamps = [row["Timestamp"] for row in _sync(api, cash=True)]
     assert stamps == sorted(stamps)
     assert len(set(stamps)) == len(stamps)
 

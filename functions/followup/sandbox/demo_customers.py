@@ -19,6 +19,11 @@ ORDINARY = "ordinary"
 OVERDUE = "overdue"
 OVERDUE_AFTER_PART = "overdue_after_part"  # paid part earlier, the rest is overdue
 BLOCKED = "blocked"
+LATE_MATCH = "late_match"  # paid three days ago, the receipt matched only yesterday
+CREDIT_SETTLED = "credit_settled"  # an invoice settled yesterday by a credit note: no money
+REVERSED = "reversed"  # paid yesterday, the bank entry reversed the same day: no money
+IN_TRANSIT = "in_transit"  # overdue, its direct-debit collection processed yesterday
+FIRST_TIME = "first_time"  # a new customer (since this month) who paid a first invoice yesterday
 REGULAR = ""
 
 # Mail setups: "full" account + main contact address, "contact" main contact only, "account"
@@ -87,6 +92,11 @@ CUSTOMERS: tuple[DemoCustomer, ...] = (
     C("Hotel Rijnoever", "NL", ("Marloes", "Huisman"), "full", "HORECA"),
     C("Delicatessen Van Rossum", "NL", ("Gijs", "van Rossum"), "full", "RETAIL"),
     C("Stadsschouwburg Foyer B.V.", "NL", None, "account", "ZAKELIJK"),
+    C("Hotel Zilt", "NL", ("Roos", "Vos"), "full", "HORECA", LATE_MATCH),
+    C("Café Het Wapen", "NL", ("Erik", "Dijkstra"), "full", "HORECA", CREDIT_SETTLED),
+    C("Restaurant Het Veerhuis", "NL", ("Anouk", "Smits"), "full", "HORECA", REVERSED),
+    C("Camping De Duinen", "NL", ("Ruben", "Kuipers"), "full", "ZAKELIJK", IN_TRANSIT),
+    C("Bagelbar Noord", "EN", ("Sara", "Yilmaz"), "contact", "RETAIL", FIRST_TIME),
 )  # fmt: skip
 
 SUPPLIERS: tuple[str, ...] = ("Meelfabriek De Hoop B.V.", "Zuivelhandel Van der Meer")

@@ -11,8 +11,9 @@ from decimal import Decimal
 
 from followup.sandbox import demo_customers as roles
 from followup.sandbox.demo_customers import CUSTOMERS, SUPPLIERS, DemoCustomer
-from followup.sandbox.demo_invoices import InvoiceBook
+from followup.sandbox.demo_invoices import InvoiceBook, at
 from followup.sandbox.division import Division
+from followup.sandbox.records import CASH_FLOW, MATCHED, RECEIVABLE
 from followup.sandbox.state import SandboxState
 
 SEED = 2026
@@ -24,6 +25,7 @@ PARTIAL_INVOICE, PARTIAL_PAID = Decimal("1250.00"), Decimal("500.00")
 LARGE_INVOICE = Decimal("6845.50")
 USD_INVOICE = Decimal("2400.00")
 REFUNDED_CREDIT_NOTE = Decimal("-120.00")
+IN_TRANSIT_DAYS = 6  # how far past due the invoice being collected is
 
 
 @dataclass(frozen=True)
@@ -34,17 +36,24 @@ class DemoFacts:
     today: date
     customers: int
     invoices: int  # sales invoices and credit notes booked
-    payments_yesterday: int  # receivable lines matched yesterday (a refund counts too)
+    payments_yesterday: (
+        int  # invoice/credit-note lines settled by money moved yesterday (refunds too)
+    )
     two_invoice_payer: str
     partial_payer: str
     english_payer: str
     large_payer: str
     no_email_payer: str
     usd_payer: str
-    refund_customer: str  # a credit note refunded yesterday
+    refund_customer: str  # a credit note refunded yesterday (a positive cash line)
     blocked_customer: str  # blocked, with an overdue invoice
+    late_match_payer: str  # paid three days ago; the receipt was matched yesterday
+    credit_note_settled: str  # an invoice settled yesterday by a credit note: no payment
+    reversed_payer: str  # paid yesterday, the bank entry reversed yesterday: no payment
+    in_transit_customer: str  # an overdue invoice whose direct debit was processed yesterday
+    first_time_payer: str  # CustomerSince this month; paid a first invoice yesterday
     ordinary_payers: tuple[str, ...]
-    yesterday_payers: tuple[str, ...]  # every customer with a line matched yesterday
+    yesterday_payers: tuple[str, ...]  # every customer whose money moved yesterday and settled
     overdue_customers: tuple[str, ...]  # every customer with an overdue invoice
     overdue_days: tuple[tuple[str, int], ...]  # (code, days past due) per overdue invoice
     partial_remainder: Decimal  # what the partial payer still owes on that invoice
@@ -112,7 +121,8 @@ def seed_demo(state: SandboxState, today: date, division: int = 123456) -> DemoF
     ]
     book = InvoiceBook(div, today)
     for customer in customers:
-        _history(book, rng, customer)
+        if customer.spec.role != roles.FIRST_TIME:
+            _history(book, rng, customer)
     by_role: dict[str, list[_Customer]] = {}
     for customer in customers:
         by_role.setdefault(customer.spec.role, []).append(customer)
@@ -126,11 +136,14 @@ def seed_demo(state: SandboxState, today: date, division: int = 123456) -> DemoF
     overdue = [(c.code, days) for c in customers for days in c.spec.overdue_days]
     return DemoFacts(
         division=division, today=today, customers=len(customers), invoices=book.invoices,
-        payments_yesterday=book.payments_on(today - timedelta(days=1)),
+        payments_yesterday=len(settled_by_money(div, today - timedelta(days=1))),
         two_invoice_payer=code(roles.TWO_INVOICES), partial_payer=code(roles.PARTIAL),
         english_payer=code(roles.ENGLISH), large_payer=code(roles.LARGE),
         no_email_payer=code(roles.NO_EMAIL), usd_payer=code(roles.USD),
         refund_customer=code(roles.REFUND), blocked_customer=code(roles.BLOCKED),
+        late_match_payer=code(roles.LATE_MATCH), credit_note_settled=code(roles.CREDIT_SETTLED),
+        reversed_payer=code(roles.REVERSED), in_transit_customer=code(roles.IN_TRANSIT),
+        first_time_payer=code(roles.FIRST_TIME),
         ordinary_payers=tuple(c.code for c in by_role[roles.ORDINARY]),
         yesterday_payers=tuple(c.code for c in customers if c.spec.role in _PAID_YESTERDAY),
         overdue_customers=tuple(sorted({c for c, _ in overdue})), overdue_days=tuple(overdue),
@@ -144,8 +157,25 @@ def seed_demo(state: SandboxState, today: date, division: int = 123456) -> DemoF
 
 _PAID_YESTERDAY = frozenset(
     {roles.TWO_INVOICES, roles.PARTIAL, roles.ENGLISH, roles.LARGE, roles.NO_EMAIL, roles.USD,
-     roles.REFUND, roles.ORDINARY}
+     roles.REFUND, roles.ORDINARY, roles.FIRST_TIME}
 )  # fmt: skip
+
+
+def settled_by_money(div: Division, day: date) -> list[str]:
+    """IDs of the invoice and credit-note lines matched with a bank entry dated `day` that still
+    stands (a reversed entry is matched with its reversal instead)."""
+    groups = {
+        line.match_id
+        for line in div.lines
+        if line.transaction_type == CASH_FLOW and line.invoice_date == day
+        and line.status == MATCHED and not line.is_reversal
+    }  # fmt: skip
+    return [
+        line.id
+        for line in div.lines
+        if line.line_type == RECEIVABLE and line.transaction_type != CASH_FLOW
+        and line.status == MATCHED and line.match_id in groups
+    ]  # fmt: skip
 
 
 def _amount(rng: random.Random, size: tuple[int, int]) -> Decimal:
@@ -183,8 +213,8 @@ def _special(book: InvoiceBook, rng: random.Random, c: _Customer) -> None:
         due = issued + timedelta(days=term)
         return book.invoice(c.account_id, issued, due, amount, spec, c.invoice_contact, rng)
 
-    def paid_yesterday(key: int, amount: Decimal) -> None:
-        book.pay(key, amount, yesterday, book.next_slot_yesterday())
+    def paid_yesterday(key: int, amount: Decimal) -> int:
+        return book.pay(key, amount, yesterday, book.next_slot_yesterday())
 
     if role in (roles.TWO_INVOICES, roles.ENGLISH, roles.NO_EMAIL, roles.ORDINARY):
         for days_ago in (35, 20) if role == roles.TWO_INVOICES else (rng.randint(18, 30),):
@@ -198,6 +228,29 @@ def _special(book: InvoiceBook, rng: random.Random, c: _Customer) -> None:
         paid_yesterday(invoice(30, 30, USD_INVOICE), USD_INVOICE)
     elif role == roles.REFUND:
         paid_yesterday(invoice(12, 14, REFUNDED_CREDIT_NOTE), REFUNDED_CREDIT_NOTE)
+    elif role == roles.FIRST_TIME:
+        amount = _amount(rng, c.size)
+        paid_yesterday(invoice(16, 30, amount), amount)
+    elif role == roles.LATE_MATCH:
+        amount = _amount(rng, c.size)
+        key = invoice(25, 30, amount)
+        three_days_ago = today - timedelta(days=3)
+        cash = book.receive(c.account_id, amount, three_days_ago, at(three_days_ago, 11))
+        book.match(cash, key, amount, book.next_slot_yesterday())
+    elif role == roles.CREDIT_SETTLED:
+        amount = _amount(rng, c.size)
+        key = invoice(20, 30, amount)
+        credit = invoice(2, 14, -amount)
+        book.settle(key, credit, yesterday, book.next_slot_yesterday())
+    elif role == roles.REVERSED:
+        amount = _amount(rng, c.size)
+        cash = paid_yesterday(invoice(15, 30, amount), amount)
+        book.reverse(cash, yesterday, book.next_slot_yesterday())
+    elif role == roles.IN_TRANSIT:
+        key = invoice(IN_TRANSIT_DAYS + c.term, c.term, _amount(rng, c.size))
+        two_days_ago = today - timedelta(days=2)
+        book.collect(key, two_days_ago, False, at(two_days_ago, 14))
+        book.collect(key, yesterday, True, book.next_slot_yesterday())
     for days in spec.overdue_days:
         amount = _amount(rng, c.size)
         key = invoice(days + c.term, c.term, amount)

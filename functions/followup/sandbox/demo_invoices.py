@@ -29,10 +29,9 @@ class InvoiceBook:
         self.today = today
         self.invoices = 0
         self._events: list[tuple[datetime, int, Callable[[], None]]] = []
-        self._entries: dict[int, str] = {}  # booking key -> entry ID
+        self._ids: dict[int, str] = {}  # booking key -> entry ID (invoices), line ID (cash)
         self._numbers = iter(range(FIRST_INVOICE_NUMBER, FIRST_INVOICE_NUMBER + 100_000))
         self._purchase_numbers = iter(range(FIRST_PURCHASE_NUMBER, FIRST_PURCHASE_NUMBER + 1000))
-        self._payment_days: list[date] = []
         self._slots = 0
 
     def _schedule(self, moment: datetime, action: Callable[[], None]) -> int:
@@ -57,7 +56,7 @@ class InvoiceBook:
         self.invoices += 1
 
         def book() -> None:
-            self._entries[key] = self.division.add_invoice(
+            self._ids[key] = self.division.add_invoice(
                 account_id, next(self._numbers), issued, due, amount, customer.currency,
                 description, contact_id, your_ref,
             )  # fmt: skip
@@ -65,11 +64,58 @@ class InvoiceBook:
         key = self._schedule(at(issued, 9), book)
         return key
 
-    def pay(self, key: int, amount: Decimal, day: date, booked_at: datetime | None = None) -> None:
-        """Schedule a payment (or refund) of a scheduled invoice."""
+    def pay(self, key: int, amount: Decimal, day: date, booked_at: datetime | None = None) -> int:
+        """Schedule money for a scheduled invoice (a refund for a credit note), matched at once;
+        returns the cash line's booking key."""
         moment = booked_at or at(day, 10)
-        self._payment_days.append(day)
-        self._schedule(moment, lambda: self.division.pay(self._entries[key], amount, day, moment))
+        return self._bank(moment, lambda: self.division.pay(self._ids[key], amount, day, moment))
+
+    def receive(
+        self, account_id: str, amount: Decimal, day: date, booked_at: datetime | None = None
+    ) -> int:
+        """Schedule a receipt nobody matched yet; returns the cash line's booking key."""
+        moment = booked_at or at(day, 10)
+        return self._bank(
+            moment, lambda: self.division.receive(account_id, amount, day, moment, match=[])
+        )
+
+    def match(self, cash: int, key: int, amount: Decimal, booked_at: datetime) -> None:
+        """Schedule the late match of a receipt with (part of) an invoice."""
+        self._schedule(
+            booked_at,
+            lambda: self.division.match(self._ids[cash], [(self._ids[key], amount)], booked_at),
+        )
+
+    def settle(self, key: int, credit: int, day: date, booked_at: datetime) -> None:
+        """Schedule the settlement of an invoice with a credit note (no money moves)."""
+        self._schedule(
+            booked_at,
+            lambda: self.division.settle_with_credit_note(
+                self._ids[key], self._ids[credit], day, booked_at
+            ),
+        )
+
+    def reverse(self, cash: int, day: date, booked_at: datetime) -> None:
+        """Schedule the reversal of a bank entry."""
+        self._schedule(booked_at, lambda: self._reverse(cash, day, booked_at))
+
+    def _reverse(self, cash: int, day: date, booked_at: datetime) -> None:
+        self.division.reverse(self._ids[cash], day, booked_at)
+
+    def collect(self, key: int, day: date, processed: bool, booked_at: datetime) -> None:
+        """Schedule a direct-debit collection step for an invoice."""
+        self._schedule(
+            booked_at,
+            lambda: self.division.collect(self._ids[key], day, processed, booked_at),
+        )
+
+    def _bank(self, moment: datetime, book: Callable[[], str]) -> int:
+        key = len(self._events)
+
+        def action() -> None:
+            self._ids[key] = book()
+
+        return self._schedule(moment, action)
 
     def payable(self, account_id: str, issued: date, amount: Decimal, paid: date | None) -> None:
         """Schedule a purchase invoice due in 30 days, and its payment when `paid`."""
@@ -83,16 +129,12 @@ class InvoiceBook:
         self._schedule(at(issued, 8), book)
         if paid is not None:
             moment = at(paid, 11)
-            self._schedule(moment, lambda: self.division.pay(holder[0], amount, paid, moment))
+            self._bank(moment, lambda: self.division.pay(holder[0], amount, paid, moment))
 
     def next_slot_yesterday(self) -> datetime:
-        """Yesterday's bookings, 35 minutes apart from 09:00."""
+        """Yesterday's bookings, 30 minutes apart from 08:30."""
         self._slots += 1
-        return at(self.today - timedelta(days=1), 9) + timedelta(minutes=35 * (self._slots - 1))
-
-    def payments_on(self, day: date) -> int:
-        """How many receivable payments are dated `day`."""
-        return sum(1 for paid in self._payment_days if paid == day)
+        return at(self.today - timedelta(days=1), 8, 30) + timedelta(minutes=30 * (self._slots - 1))
 
     def run(self) -> None:
         """Book everything, oldest first."""

@@ -1,20 +1,17 @@
-"""One simulated administration: its accounts, contacts and receivable lines, and how payments
-match them."""
+"""One simulated administration: its accounts, contacts and invoices (cashbook.py: the bank entries
+and matches that settle them)."""
 
 from __future__ import annotations
 
-import random
 import threading
 import uuid
-from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 
-from followup.clock import AMSTERDAM
+from followup.sandbox.cashbook import CashBook, aware
 from followup.sandbox.records import (
-    MATCHED,
-    OPEN,
     PAYABLE,
+    PURCHASE_ENTRY,
     RATES,
     RECEIVABLE,
     SALES_CREDIT_NOTE,
@@ -25,31 +22,18 @@ from followup.sandbox.records import (
     at_amsterdam,
 )
 
-_FIRST_TIMESTAMP = 100_001
 
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=AMSTERDAM)
-
-
-class Division:
+class Division(CashBook):
     """The data of one administration. Builders take the state's lock, so the server may run."""
 
     def __init__(self, code: int, description: str, lock: threading.RLock | None = None) -> None:
+        super().__init__(code, lock)
         self.code = code
         self.description = description
         self.currency = "EUR"
         self.accounts: dict[str, AccountRecord] = {}
         self.contacts: dict[str, ContactRecord] = {}
-        self.lines: list[LineRecord] = []
         self._codes: set[str] = set()
-        self._lock = lock or threading.RLock()
-        self._rng = random.Random(code)  # deterministic guids for a deterministic build
-        self._timestamp = _FIRST_TIMESTAMP - 1
-
-    def new_guid(self) -> str:
-        """A random-looking but reproducible guid."""
-        return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
 
     def classification_id(self, code: str) -> str:
         """The guid Exact would use for an account classification code."""
@@ -66,8 +50,10 @@ class Division:
         status: str = "C",
         is_sales: bool = True,
         is_supplier: bool = False,
+        customer_since: date | None = None,
     ) -> str:
-        """Add a customer (or, with is_supplier, a supplier); returns its ID."""
+        """Add a customer (or, with is_supplier, a supplier); returns its ID. CustomerSince is
+        served as `customer_since`, or else as the date of the account's first invoice."""
         with self._lock:
             if code.strip() in self._codes:
                 raise ValueError(f"account code {code!r} exists already")
@@ -75,7 +61,7 @@ class Division:
             account_id = self.new_guid()
             self.accounts[account_id] = AccountRecord(
                 account_id, code.strip(), name, email, language, blocked, classification, status,
-                is_sales, is_supplier,
+                is_sales, is_supplier, customer_since=customer_since,
             )  # fmt: skip
             return account_id
 
@@ -118,8 +104,8 @@ class Division:
         booked_at: datetime | None = None,
         is_reversal: bool = False,
     ) -> str:
-        """Book a sales invoice (a credit note when negative) as one open line; returns the
-        entry's ID (the lines' TransactionEntryID)."""
+        """Book a sales invoice (a credit note, TransactionType 21, when negative) as one open
+        line; returns the entry's ID (the lines' TransactionEntryID)."""
         kind = SALES_CREDIT_NOTE if amount < 0 else SALES_ENTRY
         return self._book(
             account_id, number, invoice_date, due_date, amount, currency, description,
@@ -140,7 +126,7 @@ class Division:
         Its amount is stored negative (money owed by the division; the sign is unverified)."""
         return self._book(
             account_id, number, invoice_date, due_date, -abs(amount), "EUR", description,
-            None, "", booked_at, False, 30, PAYABLE,
+            None, "", booked_at, False, PURCHASE_ENTRY, PAYABLE,
         )  # fmt: skip
 
     def _book(
@@ -164,7 +150,7 @@ class Division:
         with self._lock:
             if account_id not in self.accounts:
                 raise KeyError(account_id)
-            at = _aware(booked_at) if booked_at else at_amsterdam(invoice_date, 9)
+            at = aware(booked_at) if booked_at else at_amsterdam(invoice_date, 9)
             entry_id = self.new_guid()
             line = LineRecord(
                 self.new_guid(), self.new_guid(), entry_id, account_id, contact_id, number,
@@ -174,53 +160,3 @@ class Division:
             self._stamp(line, at)
             self.lines.append(line)
             return entry_id
-
-    def pay(
-        self,
-        entry_id: str,
-        amount: Decimal,
-        payment_date: date,
-        booked_at: datetime | None = None,
-    ) -> None:
-        """Match a payment (or, for a credit note, a refund) against an entry's open lines.
-
-        Enough to cover them matches them all; less splits the open line into a matched part
-        and a smaller open remainder.
-        """
-        with self._lock:
-            lines = [line for line in self.lines if line.transaction_entry_id == entry_id]
-            if not lines:
-                raise KeyError(entry_id)
-            open_lines = [line for line in lines if line.status == OPEN]
-            if not open_lines:
-                raise ValueError(f"entry {entry_id} has nothing open")
-            at = _aware(booked_at) if booked_at else at_amsterdam(payment_date, 10)
-            left = abs(amount)
-            for line in open_lines:
-                if left <= 0:
-                    break
-                if left >= abs(line.amount):
-                    left -= abs(line.amount)
-                    self._settle(line, payment_date, at)
-                else:
-                    self._split(line, left.copy_sign(line.amount), payment_date, at)
-                    left = Decimal(0)
-
-    def _settle(self, line: LineRecord, payment_date: date, at: datetime) -> None:
-        line.status, line.fully_paid = MATCHED, True
-        line.last_payment_date = line.end_date = payment_date
-        self._stamp(line, at)
-
-    def _split(self, line: LineRecord, paid: Decimal, payment_date: date, at: datetime) -> None:
-        matched = replace(
-            line, id=self.new_guid(), entry_id=self.new_guid(), amount=paid, created=at
-        )
-        self._settle(matched, payment_date, at)
-        self.lines.append(matched)
-        line.amount -= paid
-        line.last_payment_date = payment_date
-        self._stamp(line, at)
-
-    def _stamp(self, line: LineRecord, at: datetime) -> None:
-        self._timestamp += 1
-        line.timestamp, line.modified = self._timestamp, at

@@ -69,7 +69,7 @@ BULK_RECEIVABLE_FILTERS = frozenset(
 )  # fmt: skip
 PAYMENT_TERM_FIELDS = RECEIVABLE_FIELDS | fields("Timestamp:int LineType:int")
 ACCOUNT_FIELDS = fields(
-    "ID:guid Blocked:bool Classification1:guid Code:str Division:int Email:str "
+    "ID:guid Blocked:bool Classification1:guid Code:str CustomerSince:date Division:int Email:str "
     "InvoiceAccount:guid InvoicingMethod:int IsSales:bool IsSupplier:bool Language:str "
     "LanguageDescription:str MainContact:guid Name:str Status:str"
 )

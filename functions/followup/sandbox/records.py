@@ -8,10 +8,18 @@ from decimal import Decimal
 
 from followup.clock import AMSTERDAM
 
+# Status of a payment term: open, selected for a direct-debit collection, collection processed
+# (the money is on its way: ReceivablesList's AmountInTransit), matched.
 OPEN = 20
+SELECTED = 30
+PROCESSED = 40
 MATCHED = 50
+UNMATCHED = frozenset({OPEN, SELECTED, PROCESSED})  # an outstanding item: may still be matched
+# TransactionType: the kind of entry a line belongs to.
 SALES_ENTRY = 20
 SALES_CREDIT_NOTE = 21
+PURCHASE_ENTRY = 30
+CASH_FLOW = 40  # a bank or cash entry line on the debtors (or creditors) account
 RECEIVABLE = 20  # LineType of a receivable payment term
 PAYABLE = 22
 # Fixed rates to the division currency (EUR) for foreign-currency invoices.
@@ -33,6 +41,7 @@ class AccountRecord:
     is_sales: bool = True
     is_supplier: bool = False
     main_contact: str | None = None
+    customer_since: date | None = None  # None: served as the date of the first invoice
 
 
 @dataclass
@@ -51,14 +60,16 @@ class ContactRecord:
 
 @dataclass
 class LineRecord:
-    """One payment term of an entry (a receivable or payable line)."""
+    """One payment term of an entry (a receivable or payable line): an invoice, a credit note or
+    a bank/cash line. `match_id` ties the lines matched with each other (not served: Exact's
+    receivables don't show which lines a match joined)."""
 
     id: str
     entry_id: str
     transaction_entry_id: str
     account_id: str
     contact_id: str | None
-    invoice_number: int
+    invoice_number: int | None  # a cash line has none
     invoice_date: date
     due_date: date
     amount: Decimal  # this line, in the invoice currency
@@ -76,6 +87,13 @@ class LineRecord:
     fully_paid: bool = False
     last_payment_date: date | None = None
     end_date: date | None = None
+    entry_number: int | None = None  # the bank entry's number for a cash line; else the invoice's
+    match_id: int | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """Outstanding: open, selected for collection or processed, not yet matched."""
+        return self.status in UNMATCHED
 
 
 def at_amsterdam(day: date, hour: int) -> datetime:

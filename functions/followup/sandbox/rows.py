@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from followup.sandbox.division import Division
 from followup.sandbox.records import (
     RECEIVABLE,
+    SALES_ENTRY,
     AccountRecord,
     ContactRecord,
     LineRecord,
@@ -39,7 +41,7 @@ def line_row(division: Division, line: LineRecord) -> Row:
         "Created": line.created, "Currency": line.currency, "Description": line.description,
         "Division": division.code, "Document": None, "DueDate": line.due_date,
         "EndDate": line.end_date, "EndToEndID": None, "EntryDate": line.invoice_date,
-        "EntryID": line.entry_id, "EntryNumber": line.invoice_number,
+        "EntryID": line.entry_id, "EntryNumber": line.entry_number or line.invoice_number,
         "GLAccount": str(uuid.uuid5(uuid.NAMESPACE_URL, f"sandbox/{division.code}/gl/1300")),
         "InvoiceDate": line.invoice_date, "InvoiceNumber": line.invoice_number,
         "IsFullyPaid": line.fully_paid, "LastPaymentDate": line.last_payment_date,
@@ -54,12 +56,24 @@ def line_row(division: Division, line: LineRecord) -> Row:
     }  # fmt: skip
 
 
-def account_row(division: Division, a: AccountRecord) -> Row:
-    """A crm/Accounts row. InvoicingMethod: 2 (e-mail) when there is an address, else 1."""
+def first_invoices(division: Division) -> dict[str, date]:
+    """Account ID -> the date of its first sales invoice."""
+    first: dict[str, date] = {}
+    for line in division.lines:
+        if line.line_type == RECEIVABLE and line.transaction_type == SALES_ENTRY:
+            known = first.get(line.account_id)
+            first[line.account_id] = min(known, line.invoice_date) if known else line.invoice_date
+    return first
+
+
+def account_row(division: Division, a: AccountRecord, first_invoice: date | None = None) -> Row:
+    """A crm/Accounts row. InvoicingMethod: 2 (e-mail) when there is an address, else 1.
+    CustomerSince: as set, else the first invoice's date (our choice for the sandbox)."""
     classification = division.classification_id(a.classification) if a.classification else None
     return {
         "ID": a.id, "Blocked": a.blocked, "Classification1": classification,
-        "Code": padded(a.code), "Division": division.code, "Email": a.email,
+        "Code": padded(a.code), "CustomerSince": a.customer_since or first_invoice,
+        "Division": division.code, "Email": a.email,
         "InvoiceAccount": None, "InvoicingMethod": 2 if a.email else 1, "IsSales": a.is_sales,
         "IsSupplier": a.is_supplier, "Language": a.language,
         "LanguageDescription": LANGUAGES.get(a.language, ""), "MainContact": a.main_contact,
@@ -97,7 +111,8 @@ def payment_terms(division: Division, _: list[Division]) -> list[Row]:
 
 def accounts(division: Division, _: list[Division]) -> list[Row]:
     """crm/Accounts rows."""
-    return [account_row(division, a) for a in division.accounts.values()]
+    first = first_invoices(division)
+    return [account_row(division, a, first.get(a.id)) for a in division.accounts.values()]
 
 
 def contacts(division: Division, _: list[Division]) -> list[Row]:

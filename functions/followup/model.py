@@ -279,6 +279,10 @@ class ReportEntry:
     subject: str = ""
     invoice_numbers: tuple[str, ...] = ()
     provider_id: str = ""
+    amount: Decimal = Decimal(0)  # paid (confirmation) or outstanding (reminder), all lines
+    currency: str = ""
+    call_customer: bool = False  # a reminder above the call threshold: phone them
+    notes: tuple[str, ...] = ()  # why the mode or wording was chosen
 
 
 @dataclass
@@ -290,6 +294,8 @@ class DivisionReport:
     error: str = ""
     exact_calls: int = 0
     notes: list[str] = field(default_factory=list)
+    outstanding: dict[str, Decimal] = field(default_factory=dict)  # per currency: all open
+    overdue: dict[str, Decimal] = field(default_factory=dict)  # per currency: past due
 
     @property
     def ok(self) -> bool:

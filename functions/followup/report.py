@@ -31,6 +31,10 @@ def entry_to_dict(entry: ReportEntry) -> dict[str, Any]:
         "subject": entry.subject,
         "invoices": list(entry.invoice_numbers),
         "provider_id": entry.provider_id,
+        "amount": str(entry.amount),
+        "currency": entry.currency,
+        "call_customer": entry.call_customer,
+        "notes": list(entry.notes),
     }
 
 
@@ -60,6 +64,8 @@ def report_to_dict(report: RunReport) -> dict[str, Any]:
                 "error": d.error,
                 "exact_calls": d.exact_calls,
                 "notes": d.notes,
+                "outstanding": {k: str(v) for k, v in d.outstanding.items()},
+                "overdue": {k: str(v) for k, v in d.overdue.items()},
                 "entries": [entry_to_dict(e) for e in d.entries],
             }
             for d in report.divisions

@@ -116,6 +116,7 @@ def run_division(
         since = policy.window_start(watermark, run_date, deps.rules.policy)
         data = deps.source.read(division, watermark.sync_timestamp if watermark else None, since)
         result.exact_calls = data.exact_calls
+        result.outstanding, result.overdue = _balances(data, run_date)
         history = _history(deps, division, data, run_date)
         plan = policy.plan(data, run_date, since, deps.rules, history)
         result.notes.extend(plan.notes)
@@ -242,6 +243,10 @@ def _entry(
         subject=subject,
         invoice_numbers=tuple(line.invoice_number for line in mail.lines),
         provider_id=provider_id,
+        amount=sum((line.amount for line in mail.lines), Decimal(0)),
+        currency=_currency(mail),
+        call_customer=mail.call_customer,
+        notes=mail.notes,
     )
 
 
@@ -254,6 +259,18 @@ def _skipped(skip: Skip, outcome: Outcome) -> ReportEntry:
         reason=skip.reason,
         invoice_numbers=skip.invoice_numbers,
     )
+
+
+def _balances(data: DivisionData, run_date: date) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
+    """Per currency: everything still open on invoices, and the part past its due date."""
+    outstanding: dict[str, Decimal] = {}
+    overdue: dict[str, Decimal] = {}
+    for line in data.open_items:
+        if line.is_open and line.transaction_type == 20 and line.amount > 0:
+            outstanding[line.currency] = outstanding.get(line.currency, Decimal(0)) + line.amount
+            if line.due_date < run_date:
+                overdue[line.currency] = overdue.get(line.currency, Decimal(0)) + line.amount
+    return outstanding, overdue
 
 
 def _currency(mail: PlannedMail) -> str:

@@ -51,6 +51,13 @@ def rules_from(settings: Settings) -> Rules:
     )
 
 
+def open_ledger(settings: Settings, clock: Clock, resources: ExitStack) -> SqliteLedger:
+    """The ledger the settings name (also run log and pause book), closed with `resources`."""
+    ledger = SqliteLedger(settings.ledger.path)
+    resources.callback(ledger.close)
+    return ledger
+
+
 def build(settings: Settings, clock: Clock | None = None) -> App:
     """Wire the adapters the settings name."""
     clock = clock or SystemClock()
@@ -70,8 +77,7 @@ def build(settings: Settings, clock: Clock | None = None) -> App:
             settings.exact.base_url, auth, clock, timeout=settings.exact.timeout_seconds
         )
         resources.callback(client.close)
-        ledger = SqliteLedger(settings.ledger.path)
-        resources.callback(ledger.close)
+        ledger = open_ledger(settings, clock, resources)
         mailer = resources.enter_context(OutboxMailer(settings.mail.transport.path))
         dirs = [settings.mail.templates] if settings.mail.templates else []
         composer = Composer(

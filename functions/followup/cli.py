@@ -7,13 +7,14 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
 
 from followup import bootstrap, report, service, settings
 from followup.clock import SystemClock, business_date
 from followup.errors import ConfigError, FollowupError
-from followup.model import DivisionReport, Outcome, RunReport
+from followup.model import DivisionReport, Outcome, Pause, RunReport
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 
@@ -67,7 +68,43 @@ def parser() -> argparse.ArgumentParser:
         "--dir", type=Path, default=Path(), help="where outbox/ and .demo/ go (default: here)"
     )
     demo.add_argument("--json", action="store_true", help="print the run report as JSON on stdout")
+
+    pause = commands.add_parser(
+        "pause",
+        help="don't chase a customer or an invoice until a date (a dispute, an agreement)",
+        description="Pause reminders for a customer (by its Exact account code) or one invoice "
+        "(by its number) until a date. Paused customers get no reminder and are listed in the "
+        "report with the reason; a paused invoice is left out of the customer's reminders.",
+    )
+    pause.add_argument("target", metavar="CUSTOMER|INVOICE", help="account code or invoice number")
+    pause.add_argument(
+        "--until",
+        type=_run_date,
+        required=True,
+        metavar="YYYY-MM-DD",
+        help="the last day of the pause",
+    )
+    pause.add_argument("--reason", required=True, help="why (shown in the report)")
+    _pause_options(pause)
+
+    resume = commands.add_parser(
+        "resume", help="lift a pause", description="Lift the pause of a customer or an invoice."
+    )
+    resume.add_argument("target", metavar="CUSTOMER|INVOICE", help="account code or invoice number")
+    _pause_options(resume)
     return top
+
+
+def _pause_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--config", type=Path, required=True, metavar="FILE", help="settings (TOML)"
+    )
+    command.add_argument(
+        "--division",
+        type=int,
+        metavar="N",
+        help="only in this division (default: in every division)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -81,6 +118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "demo":
             return _demo(args)
+        if args.command in ("pause", "resume"):
+            return _pause(args)
         return _run(args)
     except ConfigError as exc:
         print(f"followup: {exc.source} is not valid:", file=sys.stderr)
@@ -104,6 +143,29 @@ def _run(args: argparse.Namespace) -> int:
     with bootstrap.build(config, clock) as app:
         result = service.run(app.deps, run_date, dry_run=args.dry_run, progress=_progress)
     return _finish(result, as_json=args.json)
+
+
+def _pause(args: argparse.Namespace) -> int:
+    config = settings.load(args.config)
+    clock = SystemClock()
+    where = f"division {args.division}" if args.division else "every division"
+    with ExitStack() as resources:
+        book = bootstrap.open_ledger(config, clock, resources)
+        if args.command == "resume":
+            if not book.resume(args.target, args.division):
+                print(f"followup: no pause for {args.target} in {where}", file=sys.stderr)
+                return EXIT_FAILED
+            print(f"Resumed {args.target} in {where}.")
+            return EXIT_OK
+        if not args.reason.strip():
+            print("followup: --reason must say why", file=sys.stderr)
+            return EXIT_CONFIG
+        if args.until < business_date(clock.now()):
+            print(f"followup: --until {args.until} is in the past", file=sys.stderr)
+            return EXIT_CONFIG
+        book.pause(Pause(args.target, args.until, args.reason.strip(), args.division))
+    print(f"Paused {args.target} in {where} until {args.until.isoformat()}: {args.reason.strip()}")
+    return EXIT_OK
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -4,36 +4,16 @@ from __future__ import annotations
 
 import email
 import json
-import os
-import subprocess
-import sys
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from followup.adapters.file_tokens import FileTokenStore
+from cli_support import consent, followup, write_config
 from followup.clock import AMSTERDAM, business_date
-from followup.model import TokenSet
 from followup.sandbox.demo_data import seed_demo
 from followup.sandbox.server import SandboxServer
 from followup.sandbox.state import SandboxState
-
-FOLLOWUP = str(Path(sys.executable).with_name("followup"))
-
-
-def followup(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - our own console script
-        [FOLLOWUP, *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, **(env or {})},
-        check=False,
-    )
 
 
 def test_demo_drafts_the_mails_and_a_second_run_creates_nothing(tmp_path: Path) -> None:
@@ -72,39 +52,6 @@ def test_demo_report_as_json_counts_every_kind(tmp_path: Path) -> None:
     assert counts["confirmation"]["skipped"] >= 1
     assert counts["reminder"]["drafted"] >= 3
     assert 4 <= report["divisions"][0]["exact_calls"] <= 6
-
-
-def write_config(
-    tmp_path: Path, base_url: str, state: SandboxState, division: int, **extra: str
-) -> Path:
-    config = tmp_path / "followup.toml"
-    config.write_text(
-        f"""
-[company]
-name = "Test B.V."
-from_address = "admin@test.example.nl"
-
-[exact]
-base_url = "{base_url}"
-client_id = "{state.client_id}"
-divisions = [{division}]
-{extra.get("exact", "")}
-"""
-    )
-    return config
-
-
-def consent(tmp_path: Path, state: SandboxState) -> None:
-    issued = state.issue_tokens()
-    now = datetime.now(AMSTERDAM)
-    FileTokenStore(tmp_path / "state" / "exact-tokens.json").save(
-        TokenSet(
-            access_token=str(issued["access_token"]),
-            access_expires_at=now + timedelta(seconds=600),
-            refresh_token=str(issued["refresh_token"]),
-            refreshed_at=now,
-        )
-    )
 
 
 def test_run_with_a_config_file_dry_run_then_for_real(tmp_path: Path) -> None:

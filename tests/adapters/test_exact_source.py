@@ -11,9 +11,10 @@ import pytest
 
 from followup.exact.auth import ExactAuth
 from followup.exact.client import ExactClient
-from followup.exact.queries import ExactOnlineSource, OddRow, account, contact, receivable
+from followup.exact.queries import ExactOnlineSource
+from followup.exact.rows import OddRow, account, contact, receivable
 from followup.model import Receivable
-from followup.sandbox.demo_data import seed_demo
+from followup.sandbox.demo_data import seed_demo, settled_by_money
 from followup.sandbox.server import SandboxServer
 from followup.sandbox.state import SandboxState
 
@@ -146,6 +147,11 @@ def test_read_returns_payments_open_items_accounts_and_contacts_of_a_small_divis
     assert data.contacts[small.anna].is_main
     assert data.contacts[small.billing].account_id == small.molen
 
+    cash = sorted(x.amount for x in data.payments if x.is_cash)
+    assert cash == [D("-500.00"), D("-121.00")]  # the two receipts, matched in full
+    assert all(x.status == 50 and x.invoice_number == "" for x in data.payments if x.is_cash)
+    assert {x.transaction_type for x in data.payments} == {20, 40}
+
     assert data.next_watermark == max(x.timestamp or 0 for x in data.payments)
     assert source.skipped_rows == []
 
@@ -176,8 +182,13 @@ def test_a_read_from_the_watermark_sees_only_what_changed_after_it(
 
     small.div.pay(small.open, amount=D("99.95"), payment_date=date(2026, 3, 2))
     later = source.read(DIVISION, since=first.next_watermark, first_day=date(2026, 3, 1))
-    [paid] = later.payments
+    [paid, cash] = sorted(later.payments, key=lambda x: x.transaction_type)
     assert (paid.entry_id, paid.fully_paid, paid.amount) == (small.open, True, D("99.95"))
+    assert (cash.is_cash, cash.amount, cash.last_payment_date) == (
+        True,
+        D("-99.95"),
+        date(2026, 3, 2),
+    )
     assert later.next_watermark > first.next_watermark
     assert [x.invoice_number for x in later.open_items] == ["20260002"]
 
@@ -270,14 +281,30 @@ def test_read_of_the_demo_administration_is_complete_and_consistent(
     data = source.read(facts.division, since=None, first_day=yesterday)
 
     div = state.divisions[facts.division]
-    sandbox_open = {x.id for x in div.lines if x.line_type == 20 and x.status == 20}
+    sandbox_open = {x.id for x in div.lines if x.line_type == 20 and x.is_open}
     assert {x.id for x in data.open_items} == sandbox_open
-    matched_yesterday = [
-        x for x in data.payments if not x.is_open and x.last_payment_date == yesterday
-    ]
-    assert len(matched_yesterday) == facts.payments_yesterday
-    payer_codes = {data.accounts[x.account_id].code for x in matched_yesterday}
-    assert payer_codes == set(facts.yesterday_payers)
+    code = {a.id: a.code for a in data.accounts.values()}
+    [in_transit] = [x for x in data.open_items if x.in_transit]
+    assert (code[in_transit.account_id], in_transit.status) == (facts.in_transit_customer, 40)
+
+    settled_ids = set(settled_by_money(div, yesterday))
+    settled = [x for x in data.payments if x.id in settled_ids]
+    assert len(settled) == facts.payments_yesterday
+    assert {code[x.account_id] for x in settled} == set(facts.yesterday_payers)
+    cash_yesterday = {
+        code[x.account_id]
+        for x in data.payments
+        if x.is_cash and x.invoice_date == yesterday and x.status == 50
+    }
+    assert set(facts.yesterday_payers) | {facts.reversed_payer} == cash_yesterday
+    late = [x for x in data.payments if code[x.account_id] == facts.late_match_payer]
+    assert {(x.transaction_type, x.last_payment_date) for x in late} == {
+        (20, today - timedelta(days=3)),
+        (40, today - timedelta(days=3)),
+    }
+    first_timer = next(a for a in data.accounts.values() if a.code == facts.first_time_payer)
+    assert first_timer.customer_since is not None
+    assert first_timer.customer_since > today - timedelta(days=31)
 
     lines = data.payments + data.open_items
     assert {x.account_id for x in lines} == set(data.accounts)
@@ -344,6 +371,7 @@ LINE: dict[str, Any] = {
     "Description": None,
     "YourRef": None,
     "TransactionIsReversal": False,
+    "TransactionType": 20,
 }
 
 

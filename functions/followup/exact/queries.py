@@ -1,49 +1,52 @@
 """The few OData queries a run needs, as `followup.ports.ExactSource`.
 
 Per division: one sync read of the payment terms changed since the watermark, one bulk read of
-the open receivables, and the fewest calls that fetch the accounts and contacts involved.
+the outstanding receivables, and the fewest calls that fetch the accounts and contacts involved
+(plus, when asked for, one call naming the account classifications).
+
+Bank/cash lines (TransactionType 40) are receivable lines too: money received is a negative
+line, a refund paid out a positive one; both come along with the payments, and an unmatched
+receipt stays among the outstanding items (see docs/exact-data.md).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
-from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from followup.exact.client import ExactClient, Row
-from followup.exact.dates import odata_datetime, odata_guid, to_date
+from followup.exact.dates import odata_datetime, odata_guid
+from followup.exact.rows import OddRow, account, contact, receivable
 from followup.model import Account, Contact, DivisionData, Receivable
 
 log = logging.getLogger(__name__)
 
 RECEIVABLE_LINE = 20  # LineType of a receivable payment term (22: payable)
-OPEN = 20  # Status of an outstanding item
+MATCHED = 50  # Status of a settled item; below it: open (20), selected for collection (30) and
+# collection processed (40, the money is on its way)
 MAX_FILTERED_IDS = 20  # up to this many ids: one filtered call; beyond: the whole bulk listing
-CENT = Decimal("0.01")
 
 LINE_FIELDS = (
     "ID", "Account", "AccountContact", "EntryID", "TransactionEntryID", "InvoiceNumber",
     "InvoiceDate", "DueDate", "AmountFC", "AmountDC", "Currency", "TransactionAmountFC",
     "Status", "IsFullyPaid", "LastPaymentDate", "Description", "YourRef",
-    "TransactionIsReversal",
+    "TransactionIsReversal", "TransactionType",
 )  # fmt: skip
 SYNC_FIELDS = ("Timestamp", "LineType", *LINE_FIELDS)
 ACCOUNT_FIELDS = (
     "ID", "Code", "Name", "Email", "Language", "Blocked", "MainContact", "Classification1",
+    "CustomerSince",
 )  # fmt: skip
+CLASSIFICATION_FIELDS = ("ID", "Code")
 CONTACT_FIELDS = (
     "ID", "Account", "FirstName", "LastName", "Email", "BusinessEmail", "Language",
     "IsMainContact",
 )  # fmt: skip
 
 T = TypeVar("T")
-
-
-class OddRow(ValueError):
-    """A row Exact sent that can't be used (a missing number, an unreadable date …)."""
 
 
 @dataclass(frozen=True)
@@ -60,11 +63,14 @@ class ExactOnlineSource:
     """Reads one division at a time through an ExactClient. Read-only, always.
 
     Rows that can't be mapped are skipped, logged as a warning with their ID and kept in
-    `skipped_rows` for the run report.
+    `skipped_rows` for the run report. With `resolve_classifications`, an account's
+    classification is the code of its Classification1 (one crm/AccountClassifications call when
+    any account has one); without, it is Exact's guid.
     """
 
-    def __init__(self, client: ExactClient) -> None:
+    def __init__(self, client: ExactClient, *, resolve_classifications: bool = False) -> None:
         self._client = client
+        self._resolve_classifications = resolve_classifications
         self.skipped_rows: list[SkippedRow] = []
 
     def divisions(self) -> list[int]:
@@ -126,16 +132,32 @@ class ExactOnlineSource:
         return self._mapped(division, endpoint, receivable_rows, receivable), highest
 
     def _open_items(self, division: int) -> list[Receivable]:
+        """Every outstanding line: open, selected for collection or processed (in transit)."""
         endpoint = f"{division}/bulk/Cashflow/Receivables"
-        params = {"$select": ",".join(LINE_FIELDS), "$filter": f"Status eq {OPEN}"}
+        params = {"$select": ",".join(LINE_FIELDS), "$filter": f"Status lt {MATCHED}"}
         return self._mapped(division, endpoint, self._client.get_all(endpoint, params), receivable)
 
     def _accounts(self, division: int, ids: set[str]) -> dict[str, Account]:
         endpoint = f"{division}/bulk/CRM/Accounts"
         rows = self._by_ids(division, endpoint, ACCOUNT_FIELDS, ids)
         wanted = _lowered(ids)
-        return {a.id: a for a in self._mapped(division, endpoint, rows, account)
-                if a.id.lower() in wanted}  # fmt: skip
+        found = {a.id: a for a in self._mapped(division, endpoint, rows, account)
+                 if a.id.lower() in wanted}  # fmt: skip
+        if self._resolve_classifications and any(a.classification for a in found.values()):
+            codes = self._classification_codes(division)
+            found = {key: _named(a, codes) for key, a in found.items()}
+        return found
+
+    def _classification_codes(self, division: int) -> dict[str, str]:
+        """Classification guid (lower case) -> its code (crm/AccountClassifications)."""
+        rows = self._client.get_all(
+            f"{division}/crm/AccountClassifications", {"$select": ",".join(CLASSIFICATION_FIELDS)}
+        )
+        return {
+            str(row["ID"]).lower(): str(row["Code"]).strip()
+            for row in rows
+            if row.get("ID") and row.get("Code")
+        }
 
     def _contacts(self, division: int, ids: set[str]) -> dict[str, Contact]:
         endpoint = f"{division}/bulk/CRM/Contacts"
@@ -178,110 +200,10 @@ class ExactOnlineSource:
         self.skipped_rows.append(SkippedRow(division, endpoint, row_id, reason))
 
 
-def receivable(row: Row) -> Receivable:
-    """A receivable line (bulk/Cashflow/Receivables or sync/Cashflow/PaymentTerms) as a value."""
-    number = row.get("InvoiceNumber")
-    if number is None or number == "":
-        raise OddRow("no InvoiceNumber")
-    if isinstance(number, float) and number.is_integer():
-        number = int(number)
-    stamp = row.get("Timestamp")
-    return Receivable(
-        id=_text(row, "ID", required=True),
-        entry_id=_text(row, "TransactionEntryID") or _text(row, "EntryID", required=True),
-        account_id=_text(row, "Account", required=True),
-        invoice_number=str(number),
-        invoice_date=_date(row, "InvoiceDate"),
-        due_date=_date(row, "DueDate"),
-        amount=_money(row, "AmountFC"),
-        currency=_text(row, "Currency", required=True).strip().upper(),
-        invoice_total=_money(row, "TransactionAmountFC"),
-        status=_int(row, "Status"),
-        fully_paid=bool(row.get("IsFullyPaid")),
-        last_payment_date=_optional_date(row, "LastPaymentDate"),
-        contact_id=_text(row, "AccountContact") or None,
-        description=_text(row, "Description"),
-        your_ref=_text(row, "YourRef"),
-        is_reversal=bool(row.get("TransactionIsReversal")),
-        amount_dc=None if row.get("AmountDC") is None else _money(row, "AmountDC"),
-        timestamp=int(stamp) if isinstance(stamp, int | str) and str(stamp).isdigit() else None,
-    )
-
-
-def account(row: Row) -> Account:
-    """A crm/Accounts row as a value: Code without its padding, Language upper-cased."""
-    classification = row.get("Classification1")
-    return Account(
-        id=_text(row, "ID", required=True),
-        code=_text(row, "Code").strip(),
-        name=_text(row, "Name").strip(),
-        email=_text(row, "Email").strip(),
-        language=_text(row, "Language").strip().upper(),
-        blocked=bool(row.get("Blocked")),
-        main_contact_id=_text(row, "MainContact") or None,
-        classification=str(classification) if classification else None,
-    )
-
-
-def contact(row: Row) -> Contact:
-    """A crm/Contacts row as a value; BusinessEmail when Email is empty."""
-    email = _text(row, "Email").strip() or _text(row, "BusinessEmail").strip()
-    return Contact(
-        id=_text(row, "ID", required=True),
-        account_id=_text(row, "Account"),
-        first_name=_text(row, "FirstName").strip(),
-        last_name=_text(row, "LastName").strip(),
-        email=email,
-        language=_text(row, "Language").strip().upper(),
-        is_main=bool(row.get("IsMainContact")),
-    )
-
-
-def _text(row: Row, name: str, *, required: bool = False) -> str:
-    value = row.get(name)
-    if value is None or value == "":
-        if required:
-            raise OddRow(f"no {name}")
-        return ""
-    return str(value)
-
-
-def _money(row: Row, name: str) -> Decimal:
-    value = row.get(name)
-    if value is None or isinstance(value, bool):
-        raise OddRow(f"no {name}")
-    try:
-        amount = Decimal(str(value)).quantize(CENT)
-    except InvalidOperation:
-        raise OddRow(f"{name} is not a number") from None
-    if not amount.is_finite():
-        raise OddRow(f"{name} is not a number")
-    return amount
-
-
-def _int(row: Row, name: str) -> int:
-    value: Any = row.get(name)
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise OddRow(f"{name} is not a number") from None
-
-
-def _date(row: Row, name: str) -> date:
-    day = _optional_date(row, name)
-    if day is None:
-        raise OddRow(f"no {name}")
-    return day
-
-
-def _optional_date(row: Row, name: str) -> date | None:
-    value = row.get(name)
-    if value is not None and not isinstance(value, str):
-        raise OddRow(f"{name} is not a date")
-    try:
-        return to_date(value)
-    except ValueError:
-        raise OddRow(f"{name} is not a date") from None
+def _named(account: Account, codes: dict[str, str]) -> Account:
+    """The account with its classification's code instead of its guid, when known."""
+    guid = account.classification or ""
+    return replace(account, classification=codes.get(guid.lower(), account.classification))
 
 
 def _lowered(ids: Iterable[str]) -> set[str]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 
+from followup.clock import AMSTERDAM
 from followup.exact.auth import ExactAuth
 from followup.exact.client import ExactClient
 from followup.exact.queries import ExactOnlineSource
@@ -440,3 +441,167 @@ def test_a_sync_timestamp_answer_as_a_single_object_is_read_too(
 
     with ExactClient(server.base_url, auth, clock, transport=httpx.MockTransport(exact)) as c:
         assert ExactOnlineSource(c).sync_start(DIVISION, date(2026, 1, 1)) == 123456789
+
+
+# --- cash lines, credit notes, reversals and direct debits, as the source reads them ------
+
+
+class Cases:
+    """One customer, each case on its own invoice, all booked on 2 March 2026."""
+
+    def __init__(self, state: SandboxState) -> None:
+        div = state.add_division(DIVISION, "Cases B.V.")
+        self.div = div
+        self.customer = div.add_account(
+            code="1001", name="Café De Zwaan", email="z@example.nl", classification="HORECA"
+        )
+        invoiced, due = date(2026, 1, 5), date(2026, 2, 4)
+
+        def invoice(number: int, amount: str) -> str:
+            return div.add_invoice(self.customer, number, invoiced, due, D(amount))
+
+        self.late, self.settled, self.reversed, self.collected, self.two, self.three = (
+            invoice(n, "100.00") for n in range(1, 7)
+        )
+        self.credit = div.add_invoice(self.customer, 7, date(2026, 2, 1), due, D("-100.00"))
+        self.refunded = div.add_invoice(self.customer, 8, date(2026, 2, 1), due, D("-25.00"))
+        self.receipt = div.receive(self.customer, D("100"), date(2026, 2, 27), match=[])
+        self.unmatched = div.receive(self.customer, D("40"), date(2026, 3, 1), match=[])
+
+    def book_the_day(self) -> None:
+        """What happens on 2 March: a late match, a credit note, a refund, a reversal, a
+        processed direct debit, one receipt for two invoices."""
+        div, day = self.div, date(2026, 3, 2)
+        div.match(self.receipt, [(self.late, D("100"))], datetime(2026, 3, 2, 9, tzinfo=AMSTERDAM))
+        div.settle_with_credit_note(self.settled, self.credit, day)
+        div.refund(self.refunded, D("25"), day)
+        self.reversal = div.reverse(div.pay(self.reversed, D("100"), day), day)
+        div.collect(self.collected, day, processed=True)
+        div.receive(self.customer, D("200"), day, match=[(self.two, D(100)), (self.three, D(100))])
+
+
+def test_every_kind_of_line_comes_through_with_its_type(
+    state: SandboxState, source: ExactOnlineSource
+) -> None:
+    cases = Cases(state)
+    first = source.read(DIVISION, since=1, first_day=date(2026, 3, 1))
+    cases.book_the_day()
+    data = source.read(DIVISION, since=first.next_watermark, first_day=date(2026, 3, 1))
+
+    def lines(entry: str) -> list[Receivable]:
+        return sorted((x for x in data.payments if x.entry_id == entry), key=lambda x: x.amount)
+
+    [late] = lines(cases.late)
+    assert (late.status, late.last_payment_date) == (50, date(2026, 2, 27))
+    [settled], [credit] = lines(cases.settled), lines(cases.credit)
+    assert (settled.status, credit.transaction_type, credit.status) == (50, 21, 50)
+    [reopened] = lines(cases.reversed)
+    assert (reopened.status, reopened.fully_paid, reopened.last_payment_date) == (20, False, None)
+    cash = sorted((x for x in data.payments if x.is_cash), key=lambda x: x.amount)
+    assert [(x.amount, x.is_reversal, x.invoice_number) for x in cash] == [
+        (D("-200.00"), False, ""),
+        (D("-100.00"), False, ""),  # the reversed receipt
+        (D("-100.00"), False, ""),  # the receipt of 27 February, matched today
+        (D("25.00"), False, ""),  # the refund
+        (D("100.00"), True, ""),  # the reversal
+    ]
+    assert all(x.status == 50 for x in cash)
+    assert not any(x.entry_id == cases.collected for x in data.payments if x.status == 50)
+    assert source.skipped_rows == []
+
+
+def test_outstanding_items_include_lines_in_transit_and_unmatched_receipts(
+    state: SandboxState, source: ExactOnlineSource
+) -> None:
+    cases = Cases(state)
+    cases.book_the_day()
+
+    data = source.read(DIVISION, since=1, first_day=date(2026, 3, 1))
+
+    [in_transit] = [x for x in data.open_items if x.in_transit]
+    assert (in_transit.entry_id, in_transit.status, in_transit.is_open) == (
+        cases.collected,
+        40,
+        False,
+    )
+    [receipt] = [x for x in data.open_items if x.is_cash]
+    assert (receipt.id, receipt.amount, receipt.status) == (cases.unmatched, D("-40.00"), 20)
+    assert receipt.due_date == receipt.invoice_date == date(2026, 3, 1)
+    assert cases.reversed in {x.entry_id for x in data.open_items}
+    [call] = queries(state, "bulk/Cashflow/Receivables")
+    assert "$filter=Status lt 50" in call
+
+
+def test_classifications_are_resolved_to_their_codes_in_one_call_when_asked(
+    state: SandboxState, client: ExactClient
+) -> None:
+    Cases(state)
+
+    plain = ExactOnlineSource(client).read(DIVISION, since=1, first_day=date(2026, 3, 1))
+    calls = len(state.calls)
+    named = ExactOnlineSource(client, resolve_classifications=True).read(
+        DIVISION, since=1, first_day=date(2026, 3, 1)
+    )
+
+    [guid] = [a.classification for a in plain.accounts.values()]
+    [code] = [a.classification for a in named.accounts.values()]
+    assert guid == state.divisions[DIVISION].classification_id("HORECA")
+    assert code == "HORECA"
+    assert named.exact_calls == plain.exact_calls + 1
+    assert len(queries(state, "crm/AccountClassifications")) == 1
+    assert len(state.calls) == calls + named.exact_calls
+
+
+def test_no_classification_means_no_classification_call(
+    state: SandboxState, client: ExactClient
+) -> None:
+    small = Small(state)
+
+    data = ExactOnlineSource(client, resolve_classifications=True).read(
+        DIVISION, since=1, first_day=date(2026, 3, 1)
+    )
+
+    assert data.accounts[small.zwaan].classification is None
+    assert queries(state, "crm/AccountClassifications") == []
+
+
+def test_customer_since_comes_with_the_accounts(
+    state: SandboxState, source: ExactOnlineSource
+) -> None:
+    small = Small(state)
+    newcomer = small.div.add_account(code="1009", name="Nieuw", customer_since=date(2026, 2, 20))
+    small.div.add_invoice(newcomer, 9, date(2026, 2, 21), date(2026, 3, 21), D("10"))
+
+    data = source.read(DIVISION, since=1, first_day=date(2026, 3, 1))
+
+    assert data.accounts[newcomer].customer_since == date(2026, 2, 20)
+    assert data.accounts[small.zwaan].customer_since == date(2026, 1, 5)  # its first invoice
+
+
+def test_a_cash_line_without_invoice_number_or_due_date_maps() -> None:
+    row = LINE | {"TransactionType": 40, "InvoiceNumber": None, "DueDate": None, "AmountFC": -50}
+
+    line = receivable(row)
+
+    assert (line.invoice_number, line.is_cash, line.amount) == ("", True, D("-50.00"))
+    assert line.due_date == line.invoice_date
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"TransactionType": None}, "TransactionType"),
+        ({"TransactionType": 21, "InvoiceNumber": ""}, "no InvoiceNumber"),
+        ({"TransactionType": 40, "InvoiceDate": None}, "no InvoiceDate"),
+    ],
+)
+def test_lines_that_cannot_be_told_apart_are_refused(change: dict[str, Any], reason: str) -> None:
+    with pytest.raises(OddRow, match=reason):
+        receivable(LINE | change)
+
+
+def test_customer_since_maps_from_the_account_row() -> None:
+    row = {"ID": "a", "Code": "1", "CustomerSince": "/Date(1767225600000)/"}
+
+    assert account(row).customer_since == date(2026, 1, 1)
+    assert account({"ID": "a", "CustomerSince": None}).customer_since is None

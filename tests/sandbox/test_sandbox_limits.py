@@ -165,3 +165,21 @@ def test_latency_delays_each_answer(
     api.get(ACCOUNTS)
 
     assert time.monotonic() - started >= 0.02
+
+
+def test_every_answer_is_recorded_with_its_time_and_status(
+    division: Division, api: httpx.Client, state: SandboxState, clock: SandboxClock
+) -> None:
+    state.minutely_limit = 1
+    start = clock.now()
+    api.get(ACCOUNTS)
+    api.get(ACCOUNTS)
+    clock.advance(60)
+    api.get(ACCOUNTS)
+
+    assert [(d, status) for d, _, status in state.served] == [
+        (123456, 200),
+        (123456, 429),
+        (123456, 200),
+    ]
+    assert [moment for _, moment, _ in state.served] == [start, start, start + timedelta(60)]

@@ -50,12 +50,17 @@ def handle(
     path, _, query = target.partition("?")
     decoded = unquote(path) + (f"?{unquote_plus(query)}" if query else "")
     with state.lock:
-        state.calls.append((division_of(path), method, decoded))
+        division = division_of(path)
+        state.calls.append((division, method, decoded))
         injected = state.take_injection(decoded)
         if injected is not None and not injected[1]:
-            return _injected(state, injected[0])
-        response = _route(state, method, path, query, headers, body, base_url)
-        return _injected(state, injected[0]) if injected is not None else response
+            response = _injected(state, injected[0])
+        else:
+            response = _route(state, method, path, query, headers, body, base_url)
+            if injected is not None:
+                response = _injected(state, injected[0])
+        state.served.append((division, state.clock.now(), response.status))
+        return response
 
 
 def _injected(state: SandboxState, status: int) -> Response:

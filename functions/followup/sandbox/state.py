@@ -50,6 +50,7 @@ class IssuedTokens(TypedDict):
 
 
 Call = tuple[int | None, str, str]  # (division or None, method, percent-decoded path with query)
+Served = tuple[int | None, datetime, int]  # (division or None, when, the status answered)
 
 
 class SandboxState:
@@ -63,6 +64,7 @@ class SandboxState:
         self.lock = threading.RLock()
         self.divisions: dict[int, Division] = {}
         self.calls: list[Call] = []
+        self.served: list[Served] = []  # per call, in order: when it was answered and how
         self.minutely_limit = 60
         self.daily_limit = 5000
         self.latency_seconds = 0.0

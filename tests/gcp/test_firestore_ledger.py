@@ -21,7 +21,16 @@ from followup.adapters.firestore_ledger import FirestoreLedger, doc_id
 from followup.adapters.sqlite_ledger import SqliteLedger
 from followup.clock import AMSTERDAM
 from followup.errors import LedgerBusy, LedgerError
-from followup.model import Claim, Delivery, MailKind, Mode, Outcome, RunReport, Watermark
+from followup.model import (
+    Claim,
+    Delivery,
+    MailKind,
+    Mode,
+    Outcome,
+    Pause,
+    RunReport,
+    Watermark,
+)
 from gcp.net import free_port
 
 CLAIMED = datetime(2026, 11, 23, 9, 0, tzinfo=AMSTERDAM)
@@ -146,6 +155,34 @@ def test_a_second_holder_of_a_division_is_refused_and_others_are_free(
         pass
 
 
+def test_last_mailed_gives_the_latest_day_per_customer_without_failures(ledger: Any) -> None:
+    days = {"a": ("1001", 20), "b": ("1001", 22), "c": ("1002", 21), "d": ("1003", 22)}
+    for key, (customer, day) in days.items():
+        when = datetime(2026, 11, day, 9, 0, tzinfo=AMSTERDAM)
+        ledger.claim(replace(claim(key, (key,)), claimed_at=when, customer=customer))
+    ledger.complete("d", Outcome.FAILED, reason="quota")
+    since = date(2026, 11, 21)
+    assert ledger.last_mailed(100, MailKind.REMINDER, since) == {
+        "1001": date(2026, 11, 22),
+        "1002": date(2026, 11, 21),
+    }
+    assert ledger.last_mailed(100, MailKind.CONFIRMATION, since) == {}
+
+
+def test_pauses_per_division_and_global_are_kept_replaced_and_lifted(ledger: Any) -> None:
+    ledger.pause(Pause("1001", date(2026, 12, 31), "dispute", 100))
+    ledger.pause(Pause("2026-0042", date(2026, 12, 1), "credit note coming", None))
+    ledger.pause(Pause("1002", date(2026, 12, 31), "other division", 200))
+    ledger.pause(Pause("1001", date(2027, 1, 15), "still in dispute", 100))
+    assert ledger.pauses(100) == [
+        Pause("1001", date(2027, 1, 15), "still in dispute", 100),
+        Pause("2026-0042", date(2026, 12, 1), "credit note coming", None),
+    ]
+    assert ledger.resume("1001", 100)
+    assert not ledger.resume("1001", 100)
+    assert [p.target for p in ledger.pauses(100)] == ["2026-0042"]
+
+
 # --- Firestore only -----------------------------------------------------------------------------
 
 
@@ -268,25 +305,6 @@ def test_a_crashed_holders_division_lock_expires(
     fclock.current = datetime.now(AMSTERDAM) + timedelta(seconds=121)  # the other's real time
     with ledger.division_lock(100):
         pass
-
-
-def test_last_mailed_gives_the_latest_day_per_customer_without_failures(
-    db: firestore.Client, prefix: str, fclock: FakeClock
-) -> None:
-    ledger = firestore_ledger(db, prefix, fclock)
-    days = {"a": ("1001", 20), "b": ("1001", 22), "c": ("1002", 21), "d": ("1003", 22)}
-    for key, (customer, day) in days.items():
-        when = datetime(2026, 11, day, 9, 0, tzinfo=AMSTERDAM)
-        ledger.claim(replace(claim(key, (key,)), claimed_at=when))
-        # the customer code comes with Claim.customer (another issue): set it as it will be
-        db.collection(f"{prefix}claims").document(doc_id(key)).update({"customer": customer})
-    ledger.complete("d", Outcome.FAILED, reason="quota")
-    since = date(2026, 11, 21)
-    assert ledger.last_mailed(100, MailKind.REMINDER, since) == {
-        "1001": date(2026, 11, 22),
-        "1002": date(2026, 11, 21),
-    }
-    assert ledger.last_mailed(100, MailKind.CONFIRMATION, since) == {}
 
 
 def test_an_unreachable_firestore_is_a_clear_retryable_ledger_error_quickly(

@@ -37,7 +37,7 @@ from google.cloud.firestore_v1 import DocumentReference, FieldFilter
 from followup.adapters.firestore_lease import Calls, FirestoreLease, firestore_failure
 from followup.clock import AMSTERDAM, business_date
 from followup.errors import LedgerBusy, LedgerError
-from followup.model import Claim, Delivery, MailKind, Outcome, RunReport, Watermark
+from followup.model import Claim, Delivery, MailKind, Outcome, Pause, RunReport, Watermark
 from followup.ports import Clock
 from followup.report import report_to_dict
 
@@ -211,9 +211,49 @@ class FirestoreLedger:
                 latest[customer] = max(day, latest.get(customer, day))
         return latest
 
-    # --- Pauses (disputes) --------------------------------------------------------------
-    # Pauses come with their own issue: a `{prefix}pauses` collection, one document per
-    # (division or "all", target), created/overwritten by `pause` and deleted by `resume`.
+    # --- PauseBook (disputes) ------------------------------------------------------------
+
+    def pauses(self, division: int) -> list[Pause]:
+        """The division's pauses and the global ones."""
+        query = self._col("pauses").where(filter=FieldFilter("division", "in", [0, division]))
+        with _firestore("reading pauses"):
+            rows = [s.to_dict() or {} for s in query.stream(**self._opts)]
+        return sorted(
+            (
+                Pause(
+                    r["target"],
+                    date.fromisoformat(r["until"]),
+                    r.get("reason", ""),
+                    int(r["division"]) or None,
+                )
+                for r in rows
+            ),
+            key=lambda p: (p.target, p.division or 0),
+        )
+
+    def pause(self, pause: Pause) -> None:
+        """Add or replace the pause of one target."""
+        fields = {
+            "target": pause.target,
+            "division": pause.division or 0,
+            "until": pause.until.isoformat(),
+            "reason": pause.reason,
+            "expire_at": datetime.combine(pause.until, datetime.min.time(), AMSTERDAM) + self._keep,
+        }
+        with _firestore("storing a pause"):
+            self._pause_doc(pause.target, pause.division).set(fields, **self._opts)
+
+    def resume(self, target: str, division: int | None) -> bool:
+        """Lift a pause; False if there was none."""
+        doc = self._pause_doc(target, division)
+        with _firestore("lifting a pause"):
+            if not doc.get(**self._opts).exists:
+                return False
+            doc.delete(**self._opts)
+        return True
+
+    def _pause_doc(self, target: str, division: int | None) -> DocumentReference:
+        return self._col("pauses").document(doc_id(f"{division or 0}/{target}"))
 
     # --- RunLog -------------------------------------------------------------------------
 
@@ -294,7 +334,7 @@ class FirestoreLedger:
             "kind": claim.kind.value,
             "item_ids": list(claim.item_ids),
             "cover": [_cover(claim.division, claim.kind, i) for i in claim.item_ids],
-            "customer": getattr(claim, "customer", ""),
+            "customer": claim.customer,
             "recipient": claim.recipient,
             "subject": claim.subject,
             "amount": str(claim.amount),
@@ -333,9 +373,8 @@ def _claim_from(data: dict[str, Any]) -> Claim:
         "currency": data.get("currency", ""),
         "claimed_at": claimed.astimezone(AMSTERDAM),
         "run_id": data.get("run_id", ""),
+        "customer": data.get("customer", ""),
     }
-    if "customer" in Claim.__dataclass_fields__:
-        fields["customer"] = data.get("customer", "")
     return Claim(**fields)
 
 

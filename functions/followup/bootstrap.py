@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from contextlib import ExitStack
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from followup.adapters.file_tokens import FileTokenStore
 from followup.adapters.outbox_mailer import OutboxMailer
@@ -15,9 +17,19 @@ from followup.exact.auth import ExactAuth
 from followup.exact.client import ExactClient
 from followup.exact.queries import ExactOnlineSource
 from followup.policy import Rules
-from followup.ports import Clock
+from followup.ports import Clock, Mailer, TokenStore
 from followup.service import Deps
-from followup.settings import Settings
+from followup.settings import (
+    GMAIL_SECRET_ENV,
+    FirestoreLedger,
+    GmailMail,
+    Modes,
+    SecretManagerTokens,
+    Settings,
+)
+
+if TYPE_CHECKING:  # the Google libraries load only when the settings ask for them
+    from followup.adapters import firestore_ledger
 
 
 @dataclass
@@ -51,11 +63,120 @@ def rules_from(settings: Settings) -> Rules:
     )
 
 
-def open_ledger(settings: Settings, clock: Clock, resources: ExitStack) -> SqliteLedger:
+def open_ledger(
+    settings: Settings, clock: Clock, resources: ExitStack
+) -> SqliteLedger | firestore_ledger.FirestoreLedger:
     """The ledger the settings name (also run log and pause book), closed with `resources`."""
-    ledger = SqliteLedger(settings.ledger.path)
+    chosen = settings.ledger
+    if isinstance(chosen, FirestoreLedger):
+        from followup.adapters.firestore_ledger import FirestoreLedger as Ledger
+
+        client = _firestore(chosen.project, chosen.database, resources)
+        return Ledger(
+            client,
+            clock,
+            prefix=chosen.collection_prefix,
+            retention_days=chosen.retention_days,
+            lease_seconds=chosen.lease_seconds,
+            timeout_seconds=chosen.timeout_seconds,
+        )
+    ledger = SqliteLedger(chosen.path)
     resources.callback(ledger.close)
     return ledger
+
+
+def _token_store(settings: Settings, clock: Clock, resources: ExitStack) -> TokenStore:
+    chosen = settings.tokens
+    if isinstance(chosen, SecretManagerTokens):
+        from followup.adapters.secret_manager_tokens import SecretManagerTokenStore
+
+        leases = _firestore(chosen.project, chosen.database, resources)
+        return SecretManagerTokenStore(
+            _secret_manager(chosen.api_endpoint),
+            chosen.secret_name,
+            leases.collection(chosen.lease_collection),
+            clock,
+            lease_seconds=chosen.lease_seconds,
+        )
+    return FileTokenStore(chosen.path)
+
+
+def _mailer(settings: Settings, clock: Clock, resources: ExitStack) -> Mailer:
+    chosen = settings.mail.transport
+    if isinstance(chosen, GmailMail):
+        return _gmail(chosen, settings.mail.mode, clock, resources)
+    return resources.enter_context(OutboxMailer(chosen.path))
+
+
+def _gmail(chosen: GmailMail, modes: Modes, clock: Clock, resources: ExitStack) -> Mailer:
+    from followup.adapters import gmail_credentials as google
+    from followup.adapters.gmail_mailer import RUN_AUTH, GmailMailer
+    from followup.adapters.gmail_quota import QuotaBucket
+
+    scopes = google.scopes_for({modes.confirmation, modes.reminder}, chosen.reconcile)
+    if chosen.delegation:
+        credentials: Any = google.delegated_credentials(
+            str(chosen.delegation), str(chosen.user), scopes, chosen.token_uri
+        )
+        hint = (
+            f"Gmail refused the delegated credentials for {chosen.user}: check the domain-wide "
+            "delegation entry (the service account's client id and these scopes) in the Admin "
+            "console, and that the service account may sign for itself (Token Creator)"
+        )
+    else:
+        secrets = _secret_manager(chosen.secret_manager_endpoint)
+        project = f"projects/{chosen.project}/secrets/"
+        client_secret = os.environ.get(GMAIL_SECRET_ENV, "")
+        if not client_secret and not chosen.client_secret_secret:
+            raise ConfigError(
+                [
+                    "mail.transport.client_secret_secret: missing value (the secret holding "
+                    f"the OAuth client secret, or set {GMAIL_SECRET_ENV})"
+                ]
+            )
+        client_secret = client_secret or google.read_secret(
+            secrets, project + chosen.client_secret_secret
+        )
+        refresh = google.read_secret(secrets, project + chosen.refresh_token_secret)
+        credentials = google.user_credentials(
+            refresh, chosen.client_id, client_secret, scopes, chosen.token_uri
+        )
+        hint = RUN_AUTH
+    service = google.gmail_service(
+        credentials, api_endpoint=chosen.api_endpoint, timeout_seconds=chosen.timeout_seconds
+    )
+    resources.callback(service.close)
+    return GmailMailer(
+        service,
+        clock,
+        scopes,
+        quota=QuotaBucket(clock, chosen.units_per_second),
+        max_attempts=chosen.max_attempts,
+        auth_hint=hint,
+    )
+
+
+def _firestore(project: str, database: str, resources: ExitStack) -> Any:
+    from google.cloud import firestore
+
+    client = firestore.Client(project=project, database=database)
+    resources.callback(client.close)
+    return client
+
+
+def _secret_manager(endpoint: str | None) -> Any:
+    from google.cloud import secretmanager
+
+    if endpoint and endpoint.startswith(("http://127.0.0.1", "http://localhost")):
+        from google.auth.credentials import AnonymousCredentials
+
+        return secretmanager.SecretManagerServiceClient(  # a local stand-in (tests)
+            transport="rest",
+            client_options={"api_endpoint": endpoint},
+            credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
+        )
+    options = {"api_endpoint": endpoint} if endpoint else None
+    return secretmanager.SecretManagerServiceClient(client_options=options)
 
 
 def build(settings: Settings, clock: Clock | None = None) -> App:
@@ -71,14 +192,14 @@ def build(settings: Settings, clock: Clock | None = None) -> App:
         )
     resources = ExitStack()
     try:
-        store = FileTokenStore(settings.tokens.path)
+        store = _token_store(settings, clock, resources)
         auth = ExactAuth(settings.exact.base_url, settings.exact.client_id, secret, store, clock)
         client = ExactClient(
             settings.exact.base_url, auth, clock, timeout=settings.exact.timeout_seconds
         )
         resources.callback(client.close)
         ledger = open_ledger(settings, clock, resources)
-        mailer = resources.enter_context(OutboxMailer(settings.mail.transport.path))
+        mailer = _mailer(settings, clock, resources)
         dirs = [settings.mail.templates] if settings.mail.templates else []
         composer = Composer(
             settings.company, [*dirs, default_template_dir()], text_only=settings.mail.text_only

@@ -23,6 +23,7 @@ from followup.model import MailKind, Mode
 from followup.rules_settings import Confirmations, Digest, Policy, Suppress
 
 SECRET_ENV = "FOLLOWUP_EXACT_CLIENT_SECRET"  # noqa: S105 - the name of a variable, not a secret
+GMAIL_SECRET_ENV = "FOLLOWUP_GMAIL_CLIENT_SECRET"  # noqa: S105 - the name of a variable
 EXACT_HOSTS = (
     "start.exactonline.nl",
     "start.exactonline.be",
@@ -111,6 +112,67 @@ class OutboxMail(_Section):
     path: Path = Path("outbox")
 
 
+class SecretManagerTokens(_Section):
+    """Exact tokens in a Secret Manager secret; refreshes serialized by a lease in Firestore."""
+
+    backend: Literal["secret_manager"]
+    project: str = Field(min_length=1)
+    secret: str = Field(default="exact-tokens", min_length=1)  # the secret's name (id)
+    lease_collection: str = Field(default="followup_leases", min_length=1)
+    database: str = "(default)"  # the Firestore database holding the lease
+    lease_seconds: float = Field(default=660.0, ge=600, le=3600)  # above Exact's 570 s wait
+    api_endpoint: str | None = None  # e.g. a regional endpoint (tests: http://127.0.0.1:PORT)
+
+    @property
+    def secret_name(self) -> str:
+        """The secret's resource name."""
+        return f"projects/{self.project}/secrets/{self.secret}"
+
+
+class FirestoreLedger(_Section):
+    """The delivery ledger, run log and pauses in Firestore."""
+
+    backend: Literal["firestore"]
+    project: str = Field(min_length=1)
+    database: str = "(default)"
+    collection_prefix: str = Field(default="followup_", pattern=r"^[A-Za-z0-9_-]*$")
+    retention_days: int = Field(default=400, ge=1, le=3650)  # the TTL field expire_at
+    lease_seconds: float = Field(default=1800.0, ge=60, le=3600)  # a crashed run's lock expires
+    timeout_seconds: float = Field(default=20.0, gt=0, le=120)  # per call, retries included
+
+
+class GmailMail(_Section):
+    """Mails drafted or sent in a Gmail / Google Workspace mailbox."""
+
+    backend: Literal["gmail"]
+    user: EmailStr  # the mailbox the mails are drafted in and sent from
+    # (a) a user's consent: its refresh token in Secret Manager, with the OAuth client
+    project: str = ""  # the project holding the secrets
+    refresh_token_secret: str = ""
+    client_id: str = ""
+    client_secret_secret: str = ""  # else the environment variable FOLLOWUP_GMAIL_CLIENT_SECRET
+    # (b) Workspace domain-wide delegation: the service account that impersonates `user`
+    delegation: EmailStr | None = None
+    reconcile: bool = False  # adds gmail.readonly: crashed sends are looked up in Sent
+    units_per_second: float = Field(default=200.0, gt=0, le=250)  # Gmail allows 250 per user
+    max_attempts: int = Field(default=5, ge=1, le=10)
+    timeout_seconds: float = Field(default=30.0, gt=0, le=300)
+    token_uri: str = "https://oauth2.googleapis.com/token"  # noqa: S105 - a URL
+    api_endpoint: str | None = None  # tests: http://127.0.0.1:PORT/
+    secret_manager_endpoint: str | None = None  # as [tokens] api_endpoint, for these secrets
+
+    @model_validator(mode="after")
+    def _one_credential(self) -> GmailMail:
+        if bool(self.delegation) == bool(self.refresh_token_secret):
+            raise ValueError(
+                "set either refresh_token_secret (a user's consent kept in Secret Manager) or "
+                "delegation (a service account with domain-wide delegation), not both"
+            )
+        if self.refresh_token_secret and not (self.project and self.client_id):
+            raise ValueError("refresh_token_secret needs project and client_id as well")
+        return self
+
+
 class Modes(_Section):
     """Draft or send, per mail kind. New installations draft."""
 
@@ -125,7 +187,7 @@ class Modes(_Section):
 class Mail(_Section):
     """How mail goes out."""
 
-    transport: Annotated[OutboxMail, Field(discriminator="backend")] = OutboxMail()
+    transport: Annotated[OutboxMail | GmailMail, Field(discriminator="backend")] = OutboxMail()
     mode: Modes = Modes()
     text_only: bool = False
     templates: Path | None = None  # an owner's own template folder, tried before the built-in one
@@ -174,8 +236,12 @@ class Settings(_Section):
 
     company: Company
     exact: Exact = Exact()
-    tokens: Annotated[FileTokens, Field(discriminator="backend")] = FileTokens()
-    ledger: Annotated[SqliteLedger, Field(discriminator="backend")] = SqliteLedger()
+    tokens: Annotated[FileTokens | SecretManagerTokens, Field(discriminator="backend")] = (
+        FileTokens()
+    )
+    ledger: Annotated[SqliteLedger | FirestoreLedger, Field(discriminator="backend")] = (
+        SqliteLedger()
+    )
     mail: Mail = Mail()
     policy: Policy = Policy()
     confirmations: Confirmations = Confirmations()
@@ -253,18 +319,16 @@ def _resolve_paths(settings: Settings, base: Path) -> Settings:
     def under(p: Path) -> Path:
         return p if p.is_absolute() else base / p
 
+    def local(section: Any) -> Any:  # only the file-based backends have a path
+        path = getattr(section, "path", None)
+        return section.model_copy(update={"path": under(path)}) if path else section
+
     mail = settings.mail.model_copy(
         update={
-            "transport": settings.mail.transport.model_copy(
-                update={"path": under(settings.mail.transport.path)}
-            ),
+            "transport": local(settings.mail.transport),
             "templates": under(settings.mail.templates) if settings.mail.templates else None,
         }
     )
     return settings.model_copy(
-        update={
-            "tokens": settings.tokens.model_copy(update={"path": under(settings.tokens.path)}),
-            "ledger": settings.ledger.model_copy(update={"path": under(settings.ledger.path)}),
-            "mail": mail,
-        }
+        update={"tokens": local(settings.tokens), "ledger": local(settings.ledger), "mail": mail}
     )

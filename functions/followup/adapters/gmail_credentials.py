@@ -95,3 +95,21 @@ def gmail_service(
         cache_discovery=False,
         client_options=options,
     )
+
+
+def read_secret(client: Any, name: str, timeout_seconds: float = 20.0) -> str:
+    """The text of a secret's latest version (a refresh token, a client secret)."""
+    from google.api_core.exceptions import GoogleAPIError
+
+    from followup.errors import MailerAuthError
+
+    try:
+        version = client.access_secret_version(
+            name=f"{name}/versions/latest", timeout=timeout_seconds
+        )
+    except GoogleAPIError as exc:
+        raise MailerAuthError(
+            f"the Gmail secret {name} can't be read ({type(exc).__name__}): store it with "
+            "`followup auth gmail` and grant this service account secretAccessor on it"
+        ) from None
+    return bytes(version.payload.data).decode("utf-8").strip()

@@ -118,4 +118,3 @@ def table(rows: list[tuple[str, ...]]) -> str:
              for row in rows]  # fmt: skip
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(line.rstrip() for line in lines)
-

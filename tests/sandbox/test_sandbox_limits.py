@@ -182,4 +182,8 @@ def test_every_answer_is_recorded_with_its_time_and_status(
         (123456, 429),
         (123456, 200),
     ]
-    assert [moment for _, moment, _ in state.served] == [start, start, start + timedelta(seconds=60)]
+    assert [moment for _, moment, _ in state.served] == [
+        start,
+        start,
+        start + timedelta(seconds=60),
+    ]

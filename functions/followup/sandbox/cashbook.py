@@ -17,63 +17,20 @@ matched in part gets LastPaymentDate on its open remainder.
 
 from __future__ import annotations
 
-import random
-import threading
-import uuid
-from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
-from followup.clock import AMSTERDAM
-from followup.sandbox.records import (
-    CASH_FLOW,
-    MATCHED,
-    OPEN,
-    PROCESSED,
-    RECEIVABLE,
-    SELECTED,
-    AccountRecord,
-    LineRecord,
-    at_amsterdam,
-)
+from followup.sandbox.matching import LineBook, aware, sum_of, when
+from followup.sandbox.records import CASH_FLOW, OPEN, PROCESSED, SELECTED, LineRecord
 
-FIRST_TIMESTAMP = 100_001
-FIRST_BANK_ENTRY = 26_200_001
 Part = tuple[str, Decimal]  # (TransactionEntryID of an invoice or credit note, amount to match)
 
 
-def aware(moment: datetime) -> datetime:
-    """A datetime with a time zone (Amsterdam when it had none)."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=AMSTERDAM)
-
-
-def _when(booked_at: datetime | None, day: date) -> datetime:
-    return aware(booked_at) if booked_at else at_amsterdam(day, 10)
-
-
-class CashBook:
-    """The lines of one administration, and the bank entries and matches that change them.
-
-    Each booking stamps every line it creates or changes with the next Timestamp and sets its
-    Modified to the booking's moment. Builders take the state's lock, so the server may run.
-    """
-
-    accounts: dict[str, AccountRecord]
-
-    def __init__(self, seed: int, lock: threading.RLock | None) -> None:
-        self.lines: list[LineRecord] = []
-        self._lock = lock or threading.RLock()
-        self._rng = random.Random(seed)  # deterministic guids for a deterministic build
-        self._timestamp = FIRST_TIMESTAMP - 1
-        self._matches = 0
-        self._bank_entries = FIRST_BANK_ENTRY - 1
-
-    def new_guid(self) -> str:
-        """A random-looking but reproducible guid."""
-        return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
-
-    # --- bank entries ---------------------------------------------------------------------
+class CashBook(LineBook):
+    """The bookings that settle lines: bank entries, late matches, credit notes, reversals and
+    direct debits. Each stamps every line it creates or changes with the next Timestamp and
+    sets its Modified to the booking's moment. Builders take the state's lock."""
 
     def receive(
         self,
@@ -103,7 +60,7 @@ class CashBook:
             raise ValueError("a refund is a positive amount of money paid out")
         with self._lock:
             credit = self._open_lines(credit_entry_id)
-            if _total(credit) >= 0:
+            if sum_of(credit) >= 0:
                 raise ValueError(f"entry {credit_entry_id} is not a credit note")
             parts = [(credit_entry_id, amount)]
             return self._bank_entry(
@@ -122,7 +79,7 @@ class CashBook:
         is open. Returns the cash line's ID."""
         with self._lock:
             lines = self._open_lines(entry_id)
-            outstanding = _total(lines)
+            outstanding = sum_of(lines)
             money = abs(amount).copy_sign(-outstanding)
             used = min(abs(amount), abs(outstanding))
             return self._bank_entry(
@@ -160,11 +117,11 @@ class CashBook:
                 for x in self.lines
                 if x.match_id in groups and x.transaction_entry_id != cash.transaction_entry_id
             )
-            total = _total(entry)
+            total = sum_of(entry)
             reversal = self._new_cash(cash.account_id, -total, day, cash, is_reversal=True)
             reversal.your_ref = cash.your_ref
             self._match_group([*entry, reversal], day)
-            self._stamp_all([*changed, *entry, reversal], _when(booked_at, day))
+            self._stamp_all([*changed, *entry, reversal], when(booked_at, day))
             return reversal.id
 
     # --- matches without money ------------------------------------------------------------
@@ -181,7 +138,7 @@ class CashBook:
         with self._lock:
             invoice = self._open_lines(invoice_entry_id)
             credit = self._open_lines(credit_entry_id)
-            owed, credited = _total(invoice), _total(credit)
+            owed, credited = sum_of(invoice), sum_of(credit)
             if owed <= 0 or credited >= 0:
                 raise ValueError("settle an invoice (positive) with a credit note (negative)")
             if invoice[0].account_id != credit[0].account_id:
@@ -192,7 +149,7 @@ class CashBook:
             group += self._take(credit_entry_id, used, changed)
             self._match_group(group, day)
             self._note_remainders(group, day, changed)
-            self._stamp_all(changed, _when(booked_at, day))
+            self._stamp_all(changed, when(booked_at, day))
 
     def collect(
         self, entry_id: str, day: date, processed: bool = False, booked_at: datetime | None = None
@@ -205,7 +162,7 @@ class CashBook:
                 raise ValueError(f"entry {entry_id} has nothing left to collect")
             for line in lines:
                 line.status = PROCESSED if processed else SELECTED
-            self._stamp_all(lines, _when(booked_at, day))
+            self._stamp_all(lines, when(booked_at, day))
 
     # --- the mechanics --------------------------------------------------------------------
 
@@ -227,7 +184,7 @@ class CashBook:
             cash.description = description
             changed = [cash]
             self._match_cash(cash, parts, changed)
-            self._stamp_all(changed, _when(booked_at, day))
+            self._stamp_all(changed, when(booked_at, day))
             return cash.id
 
     def _check_parts(self, account_id: str, money: Decimal, parts: Sequence[Part]) -> None:
@@ -237,7 +194,7 @@ class CashBook:
             lines = self._open_lines(entry_id)
             if any(line.account_id != account_id for line in lines):
                 raise ValueError(f"entry {entry_id} belongs to another account")
-            outstanding = _total(lines)
+            outstanding = sum_of(lines)
             if not 0 < abs(amount) <= abs(outstanding):
                 raise ValueError(f"entry {entry_id} has {outstanding} open, not {amount}")
             total += abs(amount).copy_sign(outstanding)
@@ -255,7 +212,7 @@ class CashBook:
         group: list[LineRecord] = []
         for entry_id, amount in parts:
             group += self._take(entry_id, abs(amount), changed)
-        group += self._take_line(cash, -_total(group), changed)
+        group += self._take_line(cash, -sum_of(group), changed)
         self._match_group(group, paid_on)
         self._note_remainders(group, paid_on, changed)
         entries = {x.transaction_entry_id for x in group if x.transaction_type != CASH_FLOW}
@@ -264,120 +221,3 @@ class CashBook:
             for line in [*group, cash]:
                 if line.transaction_type == CASH_FLOW:
                     line.your_ref = settled.your_ref
-
-    def _take(self, entry_id: str, amount: Decimal, changed: list[LineRecord]) -> list[LineRecord]:
-        """`amount` (a magnitude) of an entry's open lines, split off where needed."""
-        taken: list[LineRecord] = []
-        left = amount
-        for line in self._open_lines(entry_id):
-            if left <= 0:
-                break
-            portion = min(left, abs(line.amount))
-            taken += self._take_line(line, portion.copy_sign(line.amount), changed)
-            left -= portion
-        return taken
-
-    def _take_line(
-        self, line: LineRecord, amount: Decimal, changed: list[LineRecord]
-    ) -> list[LineRecord]:
-        """The line itself when `amount` is all of it; else a new part split off it."""
-        _remember(changed, line)
-        if amount == line.amount:
-            return [line]
-        part = replace(
-            line, id=self.new_guid(), entry_id=self.new_guid(), amount=amount, timestamp=0
-        )
-        line.amount -= amount
-        self.lines.append(part)
-        _remember(changed, part)
-        return [part]
-
-    def _match_group(self, group: Iterable[LineRecord], paid_on: date) -> None:
-        lines = list(group)
-        self._matches += 1
-        end = max(line.invoice_date for line in lines)
-        for line in lines:
-            line.status, line.fully_paid, line.match_id = MATCHED, True, self._matches
-            line.last_payment_date, line.end_date = paid_on, end
-
-    def _note_remainders(
-        self, group: Iterable[LineRecord], paid_on: date, changed: list[LineRecord]
-    ) -> None:
-        """An entry matched in part: its open remainder has had a payment too."""
-        for entry_id in {line.transaction_entry_id for line in group}:
-            for line in self.lines:
-                if line.transaction_entry_id == entry_id and line.is_open:
-                    line.last_payment_date = paid_on
-                    _remember(changed, line)
-
-    def _unmatch(self, lines: Iterable[LineRecord]) -> list[LineRecord]:
-        """Open matched lines again; their entries' LastPaymentDate falls back to what is still
-        matched (or none)."""
-        changed: list[LineRecord] = []
-        for line in list(lines):
-            line.status, line.fully_paid, line.match_id, line.end_date = OPEN, False, None, None
-            _remember(changed, line)
-        for entry_id in {line.transaction_entry_id for line in changed}:
-            entry = [x for x in self.lines if x.transaction_entry_id == entry_id]
-            paid = [x.last_payment_date for x in entry if x.status == MATCHED]
-            last = max((day for day in paid if day is not None), default=None)
-            for line in entry:
-                if line.is_open and line.last_payment_date != last:
-                    line.last_payment_date = last
-                    _remember(changed, line)
-        return changed
-
-    def _new_cash(
-        self,
-        account_id: str,
-        money: Decimal,
-        day: date,
-        like: LineRecord | None,
-        is_reversal: bool = False,
-    ) -> LineRecord:
-        """An open bank entry line: InvoiceDate and DueDate are the entry's date, no invoice
-        number; the currency and line type follow the line it pays (default: EUR receivable)."""
-        self._bank_entries += 1
-        placeholder = datetime.min.replace(tzinfo=AMSTERDAM)  # set by _stamp_all
-        line = LineRecord(
-            self.new_guid(), self.new_guid(), self.new_guid(), account_id, None, None, day, day,
-            money, like.currency if like else "EUR", money, CASH_FLOW,
-            like.line_type if like else RECEIVABLE, "", "", is_reversal, created=placeholder,
-            modified=placeholder, entry_number=self._bank_entries,
-        )  # fmt: skip
-        self.lines.append(line)
-        return line
-
-    def _line(self, line_id: str) -> LineRecord:
-        for line in self.lines:
-            if line.id == line_id:
-                return line
-        raise KeyError(line_id)
-
-    def _open_lines(self, entry_id: str) -> list[LineRecord]:
-        lines = [line for line in self.lines if line.transaction_entry_id == entry_id]
-        if not lines:
-            raise KeyError(entry_id)
-        open_lines = [line for line in lines if line.is_open]
-        if not open_lines:
-            raise ValueError(f"entry {entry_id} has nothing open")
-        return open_lines
-
-    def _stamp_all(self, lines: Iterable[LineRecord], at: datetime) -> None:
-        for line in lines:
-            if line.timestamp == 0:
-                line.created = at
-            self._stamp(line, at)
-
-    def _stamp(self, line: LineRecord, at: datetime) -> None:
-        self._timestamp += 1
-        line.timestamp, line.modified = self._timestamp, at
-
-
-def _total(lines: Iterable[LineRecord]) -> Decimal:
-    return sum((line.amount for line in lines), Decimal(0))
-
-
-def _remember(changed: list[LineRecord], line: LineRecord) -> None:
-    if not any(line is seen for seen in changed):
-        changed.append(line)

@@ -8,7 +8,8 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from followup.sandbox.cashbook import CashBook, aware
+from followup.sandbox.cashbook import CashBook
+from followup.sandbox.matching import aware
 from followup.sandbox.records import (
     PAYABLE,
     PURCHASE_ENTRY,

@@ -9,7 +9,8 @@ exponential backoff and jitter (honouring Retry-After); a 400 (a bad recipient) 
 MailerError; 401, a refused refresh (invalid_grant) or a 403 for missing permission is a
 MailerAuthError that stops the run. A connection lost after the request went out may mean the
 mail was sent: that raises GmailDeliveryUncertain, which leaves the claim without outcome for
-the next run to reconcile, instead of guessing. Calls are paced below the per-user quota.
+the next run to reconcile, instead of guessing (gmail_transport.py makes sure the HTTP layer
+never resends a request by itself). Calls are paced below the per-user quota (gmail_quota.py).
 
 Reconciling a claim a crashed run left without outcome (`find`): with a listing scope
 (gmail.readonly, `reconcile = true`) it searches Sent and Drafts for the claim's recipient and

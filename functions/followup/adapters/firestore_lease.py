@@ -72,7 +72,7 @@ def firestore_failure(exc: BaseException, what: str) -> LedgerError:
     detail = getattr(exc, "message", None) or str(exc) or type(exc).__name__
     return LedgerError(
         f"Firestore is unavailable or refused the call ({what}): {type(exc).__name__}: "
-        f"{str(detail)[:200]}; nothing was changed by this call, try again later"
+        f"{str(detail)[:200]}; a later run can retry"
     )
 
 

@@ -11,7 +11,7 @@ from followup.adapters.file_tokens import FileTokenStore
 from followup.adapters.outbox_mailer import OutboxMailer
 from followup.adapters.sqlite_ledger import SqliteLedger
 from followup.clock import SystemClock
-from followup.compose import Composer, default_template_dir
+from followup.compose import Composer, search_path
 from followup.errors import ConfigError
 from followup.exact.auth import ExactAuth
 from followup.exact.client import ExactClient
@@ -200,9 +200,11 @@ def build(settings: Settings, clock: Clock | None = None) -> App:
         resources.callback(client.close)
         ledger = open_ledger(settings, clock, resources)
         mailer = _mailer(settings, clock, resources)
-        dirs = [settings.mail.templates] if settings.mail.templates else []
         composer = Composer(
-            settings.company, [*dirs, default_template_dir()], text_only=settings.mail.text_only
+            settings.company,
+            search_path(settings.mail.templates),
+            text_only=settings.mail.text_only,
+            upsell=settings.confirmations.upsell,
         )
     except BaseException:
         resources.close()

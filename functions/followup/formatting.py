@@ -10,7 +10,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton
 from babel.lists import format_list
 from babel.numbers import format_currency
 
@@ -39,10 +39,15 @@ def locale_for(lang: str) -> Locale:
         raise TemplateError(f"unknown language: {lang!r} (Babel has no locale for it)") from None
 
 
-def money(amount: Decimal, currency: str, lang: str) -> str:
-    """An amount in its own currency, never converted: '€ 1.250,00' (nl), '€1,250.00' (en)."""
+def money(amount: Decimal, currency: str, lang: str, *, keep_together: bool = False) -> str:
+    """An amount in its own currency, never converted: '€ 1.250,00' (nl), '€1,250.00' (en).
+
+    `keep_together` (HTML) joins sign and number with a no-break space, so a line never ends
+    between them.
+    """
     text = format_currency(amount, currency.strip().upper(), locale=locale_for(lang))
-    return text.translate(_SPACES)
+    text = text.translate(_SPACES)
+    return text.replace(" ", "\u00a0") if keep_together else text
 
 
 def long_date(d: date, lang: str) -> str:
@@ -55,15 +60,21 @@ def short_date(d: date, lang: str) -> str:
     return format_date(d, format="medium", locale=locale_for(lang)).translate(_SPACES)
 
 
+def month_year(d: date, lang: str) -> str:
+    """A month and its year, as in "klant sinds maart 2019" / "a customer since March 2019"."""
+    return format_skeleton("yMMMM", d, locale=locale_for(lang)).translate(_SPACES)
+
+
 def and_list(items: Iterable[str], lang: str) -> str:
     """Items joined the way the language does it: 'a, b en c' (nl), 'a, b and c' (en)."""
     words = [str(item) for item in items]
     return format_list(words, locale=locale_for(lang)) if words else ""
 
 
-def money_list(sums: Iterable[Total], lang: str) -> str:
+def money_list(sums: Iterable[Total], lang: str, *, keep_together: bool = False) -> str:
     """Totals in several currencies as one phrase: '€ 1.250,00 en US$ 300,00'."""
-    return and_list((money(t.amount, t.currency, lang) for t in sums), lang)
+    amounts = (money(t.amount, t.currency, lang, keep_together=keep_together) for t in sums)
+    return and_list(amounts, lang)
 
 
 @dataclass(frozen=True)
@@ -88,7 +99,7 @@ def text_table(
     right: Iterable[int] = (),
     notes: Iterable[str] = (),
 ) -> str:
-    """Plain-text columns, the `right` ones right-aligned; a row's note goes on a line below it."""
+    """Plain-text columns, the `right` ones right-aligned; a row's note goes on lines below it."""
     cells = [[str(c) for c in header], *([str(c) for c in row] for row in rows)]
     if any(len(row) != len(header) for row in cells):
         raise ValueError(f"every row of the table needs {len(header)} cells")
@@ -102,7 +113,6 @@ def text_table(
             for i, (c, w) in enumerate(zip(row, widths, strict=True))
         )
         out.append("   ".join(padded).rstrip())
-        note = below[n - 1].strip() if 0 < n <= len(below) else ""
-        if note:
-            out.append(f"  {note}")
+        note = below[n - 1] if 0 < n <= len(below) else ""
+        out.extend(f"  {part.strip()}" for part in str(note).splitlines() if part.strip())
     return "\n".join(out)

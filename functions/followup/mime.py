@@ -6,13 +6,13 @@ import email.errors
 import hashlib
 import re
 import unicodedata
+from collections.abc import Sequence
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from followup.errors import MailerError
-from followup.settings import Company
 
 _SPACE_RUNS = re.compile(r"\s+")
 _DOMAIN = re.compile(
@@ -45,25 +45,34 @@ def mailbox(name: str, address: str) -> Address:
         raise MailerError(f"invalid e-mail address {addr!r}: {exc}", permanent=True) from None
 
 
+def attachment_name(name: str) -> str:
+    """A PDF file name a mail client shows as is: one line, no folders, ending in .pdf."""
+    base = one_line(name).replace("/", "-").replace("\\", "-").strip(" .")
+    base = base or "invoice"
+    return base if base.lower().endswith(".pdf") else f"{base}.pdf"
+
+
 def build_message(
     *,
-    company: Company,
+    sender: Address,
     to: Address,
     subject: str,
     text: str,
     html: str | None,
     now: datetime,
     key: str = "",
+    reply_to: Address | None = None,
+    bcc: Address | None = None,
+    attachments: Sequence[tuple[str, bytes]] = (),
 ) -> EmailMessage:
-    """The whole message: From/To/Reply-To/Bcc/Subject/Date/Message-ID, text and HTML parts."""
-    sender = mailbox(company.display_name, str(company.from_address))
+    """The whole message: From/To/Reply-To/Bcc/Subject/Date/Message-ID, text, HTML, PDFs."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
-    if company.reply_to:
-        message["Reply-To"] = mailbox(company.display_name, str(company.reply_to))
-    if company.bcc_archive:
-        message["Bcc"] = mailbox("", str(company.bcc_archive))
+    if reply_to is not None:
+        message["Reply-To"] = reply_to
+    if bcc is not None:
+        message["Bcc"] = bcc
     message["Subject"] = one_line(subject)
     message["Date"] = format_datetime(now)
     # The key's hash in the Message-ID lets an operator find a mail by its ledger key,
@@ -73,4 +82,10 @@ def build_message(
     message.set_content(text, cte="quoted-printable")
     if html is not None:
         message.add_alternative(html, subtype="html", cte="quoted-printable")
+    for name, data in attachments:
+        if not data.startswith(b"%PDF-"):
+            raise MailerError(f"attachment {name!r} is not a PDF")
+        message.add_attachment(
+            data, maintype="application", subtype="pdf", filename=attachment_name(name)
+        )
     return message

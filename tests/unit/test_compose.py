@@ -176,7 +176,7 @@ def test_a_variant_uses_its_own_templates_and_the_standard_ones_for_the_rest(
     composer = Composer(COMPANY, [tmp_path, default_template_dir()])
     rendered = composer.render(mail(variant="informal"))
     assert rendered.subject == "Top, Anna"
-    assert "Hartelijk dank" in rendered.text
+    assert "Je betaling van € 1.250,00" in rendered.text  # the built-in informal body
     assert composer.render(mail(variant="unknown-yet")).subject.startswith("Betaling ontvangen")
 
 
@@ -221,7 +221,8 @@ def test_the_subject_is_stripped_and_its_spaces_collapsed(tmp_path: Path) -> Non
 def test_the_built_in_templates_are_found_in_the_repository() -> None:
     found = default_template_dir()
     assert found == Path(followup.__file__).resolve().parents[2] / "templates"
-    assert (found / "confirmation" / "nl" / "body.html.j2").is_file()
+    assert (found / "confirmation" / "body.html.j2").is_file()
+    assert (found / "confirmation" / "nl" / "phrases.j2").is_file()
 
 
 def test_the_environment_can_point_at_another_template_folder(
@@ -243,3 +244,100 @@ def test_a_mail_without_invoices_is_a_template_error() -> None:
     empty = PlannedMail(**{**mail().__dict__, "lines": ()})
     with pytest.raises(TemplateError, match="no invoice lines"):
         Composer(COMPANY).render(empty)
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def test_invoice_pdfs_are_attached_after_the_text_and_html_parts() -> None:
+    composer = Composer(COMPANY)
+    message = reparse(
+        composer.message(mail(), NOW, attachments=[("2026-0042.pdf", PDF), ("2026-0043", PDF)])
+    )
+    assert message.get_content_type() == "multipart/mixed"
+    body = message.get_body(preferencelist=("html", "plain"))
+    assert body is not None
+    assert body.get_content_type() == "text/html"
+    files = list(message.iter_attachments())
+    assert [f.get_content_type() for f in files] == ["application/pdf", "application/pdf"]
+    assert [f.get_filename() for f in files] == ["2026-0042.pdf", "2026-0043.pdf"]
+    assert files[0].get_content() == PDF
+
+
+def test_without_attachments_the_message_stays_multipart_alternative() -> None:
+    assert reparse(Composer(COMPANY).message(mail(), NOW)).get_content_type() == (
+        "multipart/alternative"
+    )
+
+
+def test_an_attachment_name_from_exact_cannot_break_the_headers_or_leave_the_folder() -> None:
+    evil = "../../2026\r\nContent-Type: text/html; x=.pdf"
+    raw = Composer(COMPANY).message(mail(), NOW, attachments=[(evil, PDF)])
+    parsed = reparse(raw)
+    (attached,) = list(parsed.iter_attachments())
+    name = attached.get_filename()
+    assert name is not None
+    assert "/" not in name
+    assert "\n" not in name
+    assert name.endswith(".pdf")
+    assert attached.get_content_type() == "application/pdf"
+
+
+def test_an_attachment_that_is_not_a_pdf_is_refused() -> None:
+    with pytest.raises(MailerError, match="not a PDF"):
+        Composer(COMPANY).message(mail(), NOW, attachments=[("x.pdf", b"<html>login</html>")])
+
+
+def test_a_text_only_mail_with_a_pdf_has_the_text_and_the_pdf() -> None:
+    message = reparse(Composer(COMPANY, text_only=True).message(mail(), NOW, [("a.pdf", PDF)]))
+    assert message.get_content_type() == "multipart/mixed"
+    assert [p.get_content_type() for p in message.iter_parts()] == [
+        "text/plain",
+        "application/pdf",
+    ]
+
+
+def test_an_owners_variant_wording_overrides_only_that_variant(tmp_path: Path) -> None:
+    builtin = default_template_dir() / "confirmation" / "nl" / "phrases.j2"
+    wording = builtin.read_text(encoding="utf-8").replace(
+        "Je hoeft verder niets te doen.", "Helemaal top zo, je hoeft niets meer te doen."
+    )
+    write(tmp_path, "confirmation/nl/informal/phrases.j2", wording)
+    composer = Composer(COMPANY, search_path(tmp_path))
+    assert "Helemaal top zo" in composer.render(mail(variant="informal")).text
+    assert "Helemaal top zo" not in composer.render(mail()).text
+
+
+def test_a_new_language_is_a_folder_with_its_wording_and_subjects(tmp_path: Path) -> None:
+    for name in ("phrases.j2", "subject.txt.j2"):
+        english = (default_template_dir() / "confirmation" / "en" / name).read_text()
+        write(tmp_path, f"confirmation/de/{name}", english.replace("Dear", "Sehr geehrte"))
+    composer = Composer(COMPANY, search_path(tmp_path))
+    rendered = composer.render(mail(lang="de"))
+    assert rendered.text.startswith("Sehr geehrte Anna,")
+    assert "1.250,00 €" in rendered.text  # German amounts, from the language code alone
+    assert composer.languages("confirmation") == ["de", "en", "nl"]
+    assert composer.languages("reminder") == ["en", "nl"]
+
+
+def test_an_override_folder_from_the_settings_file_is_used_by_the_wired_app(
+    tmp_path: Path,
+) -> None:
+    from followup import bootstrap, settings
+
+    write(tmp_path, "eigen/confirmation/nl/subject.txt.j2", "Dank voor {{ invoice_numbers[0] }}\n")
+    config = tmp_path / "followup.toml"
+    config.write_text(
+        '[company]\nname = "Studio Noord"\nfrom_address = "facturen@studio-noord.nl"\n'
+        '[exact]\nclient_id = "id"\nclient_secret = "secret"\n'
+        '[mail]\ntemplates = "eigen"\n'
+        '[confirmations]\nupsell = { nl = "Vraag naar ons onderhoudsabonnement." }\n',
+        encoding="utf-8",
+    )
+    with bootstrap.build(settings.load(config)) as app:
+        composer = app.deps.composer
+        assert composer.message(mail(), NOW)["Subject"] == "Dank voor 2026-0042"
+        upsell = composer.message(mail(variant="upsell"), NOW)
+        text = upsell.get_body(preferencelist=("plain",))
+        assert text is not None
+        assert "onderhoudsabonnement" in text.get_content()

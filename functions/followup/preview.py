@@ -1,0 +1,87 @@
+"""`followup preview`: every mail kind × language × variant, and the digest, rendered with sample
+data into a folder of drafts (.eml), their HTML and text bodies, and an index page."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from followup.adapters.outbox_mailer import FOLDERS, INDEX, OutboxMailer
+from followup.compose import DIGEST, Composer
+from followup.errors import TemplateError
+from followup.model import MailKind, Mode
+from followup.samples import VARIANTS, sample_mail, sample_report
+
+MARKER = ".followup-preview"  # a folder with this file is ours to clear
+BODIES = "bodies"
+KINDS = (*(k.value for k in MailKind), DIGEST)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a preview wrote: the index page and how many mails."""
+
+    index: Path
+    mails: int
+
+
+def write_preview(
+    out: Path,
+    composer: Composer,
+    now: datetime,
+    *,
+    kinds: Sequence[str] = KINDS,
+    languages: Sequence[str] = (),
+    payment_link: str = "",
+) -> Preview:
+    """Render the samples into `out` (cleared first if an earlier preview wrote it)."""
+    today = now.date()
+    report = sample_report(today, now)
+    _prepare(out)
+    mailer = OutboxMailer(out)
+    written = 0
+    for kind in kinds:
+        variants = ("",) if kind == DIGEST else VARIANTS[MailKind(kind)]
+        for variant in variants:
+            for lang in languages or composer.languages(kind):
+                name = f"{written + 1:02d}-{kind}-{lang}" + (f"-{variant}" if variant else "")
+                # Newest first on the index page: each sample a minute older than the one before.
+                when = now - timedelta(minutes=written)
+                if kind == DIGEST:
+                    rendered = composer.render_digest(report, lang)
+                    message = composer.digest(report, lang, when, _owner(composer))
+                else:
+                    mail = sample_mail(MailKind(kind), variant, lang, today, payment_link)
+                    rendered = composer.render(mail)
+                    message = composer.message(mail, when)
+                mailer.deliver(message, Mode.DRAFT, name)
+                _write_bodies(out / BODIES, name, rendered.text, rendered.html)
+                written += 1
+    return Preview(mailer.write_index(), written)
+
+
+def _owner(composer: Composer) -> str:
+    return str(composer.company.reply_to or composer.company.from_address)
+
+
+def _write_bodies(folder: Path, name: str, text: str, html: str | None) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.txt").write_text(text, encoding="utf-8")
+    if html is not None:
+        (folder / f"{name}.html").write_text(html, encoding="utf-8")
+
+
+def _prepare(out: Path) -> None:
+    """An empty or earlier preview folder, emptied; anything else is refused, never cleared."""
+    if out.exists() and any(out.iterdir()) and not (out / MARKER).is_file():
+        raise TemplateError(
+            f"{out} is not empty and was not written by followup preview; choose another --out"
+        )
+    for sub in (*FOLDERS.values(), BODIES):
+        shutil.rmtree(out / sub, ignore_errors=True)
+    (out / INDEX).unlink(missing_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / MARKER).write_text("Written by `followup preview`; rewritten by the next one.\n")

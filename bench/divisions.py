@@ -163,6 +163,7 @@ def report(
         ("divisions read / failed", f"{len(results) - len(failed)} / {len(failed)}"),
         ("workers", str(args.workers)),
         ("Exact calls (client count)", str(sum(r.calls for r in results))),
+        ("calls answered by the sandbox", str(sum(1 for s in served if s[0] is not None))),
         ("calls per division (min-max)",
          f"{min(r.calls for r in results)}-{max(r.calls for r in results)}"),
         ("most calls of one division in one minute",

@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/pip install --disable-pip-version-check -q -c constraints.txt
 
-.PHONY: demo test install install-dev lint typecheck lock clean
+.PHONY: demo test install install-dev spamassassin lint typecheck lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,13 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev node_modules/.installed
+# SpamAssassin scores the rendered mails offline (tests/unit/test_spam_score.py): Debian's
+# package, installed only when it isn't on PATH (CI runs as root on Debian).
+spamassassin:
+	@command -v spamassassin >/dev/null 2>&1 || { \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq spamassassin; }
+
+install-dev: $(VENV)/.installed-dev node_modules/.installed spamassassin
 
 demo: install
 	$(BIN)/followup demo

@@ -370,7 +370,8 @@ def test_a_refund_confirms_the_money_paid_back_for_each_credit_note(lang: str) -
         ("Anna", "Bakkerij", CONFIRMATION, "informal", "nl", "Hoi Anna,"),
         ("", "Bakkerij", CONFIRMATION, "informal", "en", "Hello,"),
         ("", "", REMINDER, "friendly", "nl", "Geachte heer, mevrouw,"),
-        ("", "", REMINDER, "friendly", "en", "Dear Sir or Madam,"),
+        ("", "", REMINDER, "friendly", "en", "Dear customer,"),
+        ("", "The Golden Lion", REMINDER, "final", "en", "Dear The Golden Lion,"),
         ("", "Bakkerij", REMINDER, "final", "nl", "Geachte heer, mevrouw,"),
     ],
 )

@@ -1,4 +1,4 @@
-"""The `followup` command line: run | demo."""
+"""The `followup` command line: run | demo | pause | resume | preview."""
 
 from __future__ import annotations
 
@@ -92,6 +92,44 @@ def parser() -> argparse.ArgumentParser:
     )
     resume.add_argument("target", metavar="CUSTOMER|INVOICE", help="account code or invoice number")
     _pause_options(resume)
+
+    preview = commands.add_parser(
+        "preview",
+        help="render every mail with sample data, to look at in a browser",
+        description="Render every mail kind, language and variant (confirmations: standard, "
+        "informal, upsell, personal, refund; reminders: friendly, businesslike, final) and the "
+        "owner's digest with sample customers and invoices dated today. Writes each as a draft "
+        ".eml, its HTML and text bodies, and DIR/index.html to read them all. Your own template "
+        "folder ([mail] templates) is used when --config names a settings file. Nothing is "
+        "read from Exact and nothing is sent.",
+    )
+    preview.add_argument(
+        "--kind",
+        choices=("confirmation", "reminder", "digest"),
+        action="append",
+        metavar="K",
+        help="only this kind: confirmation, reminder or digest (repeatable; default: all)",
+    )
+    preview.add_argument(
+        "--lang",
+        action="append",
+        metavar="L",
+        help="only this language, e.g. nl or en (repeatable; default: every template folder)",
+    )
+    preview.add_argument(
+        "--out",
+        type=Path,
+        default=Path("preview"),
+        metavar="DIR",
+        help="where to write (default: preview/); emptied first if an earlier preview wrote it",
+    )
+    preview.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="settings (TOML): use its company, templates, text_only, offer and payment link "
+        "(default: a sample company)",
+    )
     return top
 
 
@@ -120,6 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _demo(args)
         if args.command in ("pause", "resume"):
             return _pause(args)
+        if args.command == "preview":
+            return _preview(args)
         return _run(args)
     except ConfigError as exc:
         print(f"followup: {exc.source} is not valid:", file=sys.stderr)
@@ -165,6 +205,19 @@ def _pause(args: argparse.Namespace) -> int:
             return EXIT_CONFIG
         book.pause(Pause(args.target, args.until, args.reason.strip(), args.division))
     print(f"Paused {args.target} in {where} until {args.until.isoformat()}: {args.reason.strip()}")
+    return EXIT_OK
+
+
+def _preview(args: argparse.Namespace) -> int:
+    from followup.preview import KINDS, preview
+
+    kinds = tuple(dict.fromkeys(args.kind)) if args.kind else KINDS
+    languages = tuple(dict.fromkeys(lang.strip().lower() for lang in args.lang or ()))
+    written = preview(
+        args.out, SystemClock().now(), config=args.config, kinds=kinds, languages=languages
+    )
+    print(f"Wrote {written.mails} sample mails to {args.out}.")
+    print(f"Open {written.index.resolve()} to read them.")
     return EXIT_OK
 
 

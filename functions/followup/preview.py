@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from followup import samples, settings
 from followup.adapters.outbox_mailer import FOLDERS, INDEX, OutboxMailer
-from followup.compose import DIGEST, Composer
-from followup.errors import TemplateError
+from followup.clock import business_date
+from followup.compose import DIGEST, Composer, search_path
+from followup.errors import FollowupError, TemplateError
 from followup.model import MailKind, Mode
 from followup.samples import VARIANTS, sample_mail, sample_report
 
@@ -28,6 +30,36 @@ class Preview:
     mails: int
 
 
+def preview(
+    out: Path,
+    now: datetime,
+    *,
+    config: Path | None = None,
+    kinds: Sequence[str] = KINDS,
+    languages: Sequence[str] = (),
+) -> Preview:
+    """The preview as `followup preview` makes it: the settings' company, templates, text-only
+    choice, offer and payment link when a settings file is given, else the sample company's."""
+    if config is None:
+        composer = Composer(samples.COMPANY, upsell=samples.UPSELL)
+        link = samples.PAYMENT_LINK
+    else:
+        loaded = settings.load(config)
+        composer = Composer(
+            loaded.company,
+            search_path(loaded.mail.templates),
+            text_only=loaded.mail.text_only,
+            upsell=loaded.confirmations.upsell or samples.UPSELL,
+        )
+        link = loaded.mail.payment_link
+    try:
+        return write_preview(
+            out, composer, now, kinds=kinds, languages=languages, payment_link=link
+        )
+    except OSError as exc:
+        raise FollowupError(f"preview: can't write to {out}: {exc.strerror or exc}") from None
+
+
 def write_preview(
     out: Path,
     composer: Composer,
@@ -38,7 +70,7 @@ def write_preview(
     payment_link: str = "",
 ) -> Preview:
     """Render the samples into `out` (cleared first if an earlier preview wrote it)."""
-    today = now.date()
+    today = business_date(now)
     report = sample_report(today, now)
     _prepare(out)
     mailer = OutboxMailer(out)
@@ -76,6 +108,8 @@ def _write_bodies(folder: Path, name: str, text: str, html: str | None) -> None:
 
 def _prepare(out: Path) -> None:
     """An empty or earlier preview folder, emptied; anything else is refused, never cleared."""
+    if out.exists() and not out.is_dir():
+        raise TemplateError(f"{out} is a file, not a folder; choose another --out")
     if out.exists() and any(out.iterdir()) and not (out / MARKER).is_file():
         raise TemplateError(
             f"{out} is not empty and was not written by followup preview; choose another --out"

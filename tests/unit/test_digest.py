@@ -1,0 +1,186 @@
+"""The owner's digest: per division what was sent, drafted, skipped, failed; who to call; what is
+outstanding; and anything alarming first."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import html
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from followup.compose import Composer, Rendered
+from followup.model import DivisionReport, MailKind, Outcome, ReportEntry, RunReport
+from followup.samples import COMPANY, sample_report
+
+NOW = datetime(2026, 2, 3, 9, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
+TODAY = date(2026, 2, 3)
+CAP = "SAFETY CAP: 64 mails would have been sent, more than the cap of 50; all were drafted"
+COMPOSER = Composer(COMPANY)
+LANGS = COMPOSER.languages("digest")
+
+
+def visible(markup: str) -> str:
+    return html.unescape(re.sub(r"<[^>]*>", " ", markup)).replace("\u00a0", " ")
+
+
+def digest(report: RunReport, lang: str = "en") -> Rendered:
+    return COMPOSER.render_digest(report, lang)
+
+
+def entry(outcome: Outcome, customer: str, reason: str = "", **more: object) -> ReportEntry:
+    return ReportEntry(1, MailKind.REMINDER, outcome, customer, reason, **more)  # type: ignore[arg-type]
+
+
+def report(*divisions: DivisionReport, dry_run: bool = False) -> RunReport:
+    return RunReport("run-1", TODAY, dry_run, NOW, list(divisions), NOW)
+
+
+def test_there_is_a_digest_in_dutch_and_in_english() -> None:
+    assert {"nl", "en"} <= set(LANGS)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_safety_cap_note_comes_before_anything_else(lang: str) -> None:
+    capped = sample_report(TODAY, NOW)
+    capped.divisions[0].notes.append(CAP)
+    rendered = digest(capped, lang)
+    assert rendered.html is not None
+    for part in (rendered.text, visible(rendered.html)):
+        first_division = part.index("123456", part.index(CAP) + len(CAP))
+        assert part.index(CAP) < first_division
+        assert part.index(CAP) < part.index({"nl": "overzicht", "en": "summary"}[lang])
+    box = rendered.html.split(html.escape(CAP))[0].rsplit("<p", 1)[1]
+    assert "#fde8e8" in box  # the alert style: red, bold
+    assert rendered.subject.startswith({"nl": "Let op", "en": "Attention"}[lang])
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_customers_to_call_are_listed_with_what_they_owe(lang: str) -> None:
+    rendered = digest(sample_report(TODAY, NOW), lang)
+    call = {"nl": "Klanten om te bellen", "en": "Customers to call"}[lang]
+    text = rendered.text
+    section = text[text.index(call) : text.index("123456")]
+    assert "2004 Bouwbedrijf Van Leeuwen" in section
+    assert {"nl": "€ 7.820,00", "en": "€7,820.00"}[lang] in section
+    assert "Kapsalon" not in section
+    assert {"nl": "1 klant bellen", "en": "1 customer to call"}[lang] in rendered.subject
+
+
+def test_without_customers_to_call_there_is_no_such_section() -> None:
+    quiet = report(DivisionReport(1, [entry(Outcome.SENT, "2001 Kapsalon", amount=Decimal(5))]))
+    assert "Customers to call" not in digest(quiet).text
+
+
+def test_skips_are_grouped_by_reason_with_their_counts() -> None:
+    skipped = report(
+        DivisionReport(
+            1,
+            [
+                entry(Outcome.SKIPPED, "2005 Snelpers", "no e-mail address in Exact"),
+                entry(Outcome.SKIPPED, "2007 Groen", "do not chase"),
+                entry(Outcome.SKIPPED, "2008 Bakker", "no e-mail address in Exact"),
+            ],
+        )
+    )
+    text = digest(skipped).text
+    assert "Skipped (3)" in text
+    assert "no e-mail address in Exact (2):" in text
+    assert "do not chase (1):" in text
+    group = text.split("no e-mail address in Exact (2):")[1].split("\n\n")[0]
+    assert "2005 Snelpers" in group
+    assert "2008 Bakker" in group
+    assert "2007 Groen" not in group
+
+
+def test_failures_rejections_and_uncertain_mails_are_shown_with_their_reason() -> None:
+    troubled = report(
+        DivisionReport(
+            1,
+            [
+                entry(Outcome.FAILED, "2001 Kapsalon", "mailer: connection reset"),
+                entry(Outcome.REJECTED, "2002 Bosman", "invalid e-mail address 'x'"),
+                entry(Outcome.UNCERTAIN, "2003 Leeuw", "uncertain: check Sent before resending"),
+            ],
+        )
+    )
+    rendered = digest(troubled)
+    assert "Failed, the next run tries again (2)" in rendered.text
+    assert "(mailer: connection reset)" in rendered.text
+    assert "(invalid e-mail address 'x')" in rendered.text
+    assert "Uncertain, check Sent before sending again (1)" in rendered.text
+    assert "2 failed" in rendered.subject
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_outstanding_and_overdue_are_given_per_division_and_in_all(lang: str) -> None:
+    two = report(
+        DivisionReport(
+            1,
+            outstanding={"EUR": Decimal("1000"), "USD": Decimal(50)},
+            overdue={"EUR": Decimal(400)},
+        ),
+        DivisionReport(2, outstanding={"EUR": Decimal("500")}),
+    )
+    text = digest(two, lang).text
+    euro = {"nl": "€ {}", "en": "€{}"}[lang]
+    assert euro.format("1.500,00" if lang == "nl" else "1,500.00") in text  # in all
+    assert euro.format("1.000,00" if lang == "nl" else "1,000.00") in text  # division 1
+    assert euro.format("400,00" if lang == "nl" else "400.00") in text
+    assert {"nl": "US$ 50,00", "en": "US$50.00"}[lang] in text
+
+
+def test_the_digest_never_carries_a_customer_mails_subject_or_body() -> None:
+    sent = report(
+        DivisionReport(
+            1,
+            [entry(Outcome.SENT, "2001 Kapsalon", subject="Herinnering: factuur 2026-0120")],
+        )
+    )
+    rendered = digest(sent)
+    assert rendered.html is not None
+    assert "Herinnering: factuur" not in rendered.text + rendered.html
+
+
+def test_a_dry_run_says_nothing_was_delivered() -> None:
+    dry = report(DivisionReport(1, [entry(Outcome.PLANNED, "2001 Kapsalon")]), dry_run=True)
+    rendered = digest(dry)
+    assert "dry run" in rendered.subject
+    assert "This was a dry run" in rendered.text
+    assert "Would have been delivered (1)" in rendered.text
+
+
+def test_a_quiet_division_says_there_was_nothing_to_do() -> None:
+    assert "Nothing to do in this division today." in digest(report(DivisionReport(7))).text
+
+
+def test_names_from_exact_are_escaped_in_the_html_digest() -> None:
+    evil = report(DivisionReport(1, [entry(Outcome.SENT, "<script>x</script> B.V.")]))
+    rendered = digest(evil)
+    assert rendered.html is not None
+    assert "<script>" not in rendered.html
+    assert "&lt;script&gt;x&lt;/script&gt; B.V." in rendered.html
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_digest_is_a_mail_to_the_owner_with_a_one_line_subject(lang: str) -> None:
+    message = COMPOSER.digest(sample_report(TODAY, NOW), lang, NOW, "eigenaar@houtwerkjansen.nl")
+    parsed = email.message_from_bytes(
+        message.as_bytes(policy=email.policy.SMTP), policy=email.policy.default
+    )
+    assert parsed["To"] == "eigenaar@houtwerkjansen.nl"
+    assert parsed["From"] == "Houtwerk Jansen <administratie@houtwerkjansen.nl>"
+    assert "Bcc" not in parsed
+    assert parsed.get_content_type() == "multipart/alternative"
+    assert "\n" not in str(parsed["Subject"])
+    assert parsed["Date"] == "Tue, 03 Feb 2026 09:00:00 +0100"
+
+
+def test_a_text_only_composer_writes_a_text_only_digest() -> None:
+    plain = Composer(COMPANY, text_only=True)
+    message = plain.digest(sample_report(TODAY, NOW), "nl", NOW, "eigenaar@houtwerkjansen.nl")
+    assert message.get_content_type() == "text/plain"

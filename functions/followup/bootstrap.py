@@ -210,7 +210,10 @@ def build(settings: Settings, clock: Clock | None = None) -> App:
         resources.close()
         raise
     deps = Deps(
-        source=ExactOnlineSource(client),
+        source=ExactOnlineSource(
+            client,
+            resolve_classifications=any(r.classifications for r in settings.confirmations.rules),
+        ),
         ledger=ledger,
         runlog=ledger,
         mailer=mailer,

@@ -292,3 +292,18 @@ def test_keys_are_stable_and_differ_by_items_kind_and_level() -> None:
     assert k1 != policy.mail_key(DIV, MailKind.REMINDER, "1001", 2, ["a", "b"])
     assert k1 != policy.mail_key(DIV, MailKind.CONFIRMATION, "1001", 1, ["a", "b"])
     assert k1 != policy.mail_key(DIV, MailKind.REMINDER, "1001", 1, ["a"])
+
+
+def test_a_reversed_receipt_does_not_count_as_money_received_that_day() -> None:
+    acc = account(1)
+    data = division_data(
+        [acc],
+        payments=[
+            paid(1, acc.id, amount="100.00"),
+            cash(2, acc.id, amount="-100.00"),
+            cash(3, acc.id, amount="-6000.00"),  # booked, then reversed the same day
+            cash(4, acc.id, amount="6000.00", reversal=True),
+        ],
+    )
+    [mail] = plan(data).mails
+    assert mail.variant == "standard"  # not "personal": the 6,000 never stayed

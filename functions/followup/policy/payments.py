@@ -95,16 +95,18 @@ def _days(data: DivisionData) -> dict[tuple[str, date], _Day]:
     days: dict[tuple[str, date], _Day] = defaultdict(_Day)
     for line in data.payments:
         day = paid_on(line)
-        if day is None or line.status != MATCHED or line.is_reversal:
+        if day is None or line.status != MATCHED:
             continue
         key = (line.account_id, day)
         now = days[key]
         amount = line.amount_dc if line.amount_dc is not None else line.amount
-        if line.is_cash and amount < 0:
+        if line.is_cash and (amount < 0) != line.is_reversal:
+            # Money in is negative; its reversal, positive, nets it out on the same day.
             days[key] = _Day(now.received - amount, now.refunded, now.credit_notes)
-        elif line.is_cash and amount > 0:
+        elif line.is_cash:
+            # A refund paid out is positive; its reversal, negative, nets it out.
             days[key] = _Day(now.received, now.refunded + amount, now.credit_notes)
-        elif line.transaction_type == CREDIT_NOTE:
+        elif line.transaction_type == CREDIT_NOTE and not line.is_reversal:
             days[key] = _Day(now.received, now.refunded, True)
     return days
 

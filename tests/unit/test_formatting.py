@@ -14,6 +14,8 @@ from followup.formatting import (
     locale_for,
     long_date,
     money,
+    money_list,
+    month_year,
     short_date,
     text_table,
     totals,
@@ -100,3 +102,19 @@ def test_a_text_table_aligns_columns_and_puts_notes_under_their_row() -> None:
 def test_a_text_table_refuses_rows_of_the_wrong_width() -> None:
     with pytest.raises(ValueError, match="2 cells"):
         text_table(["a", "b"], [["only one"]])
+
+
+def test_a_month_and_year_are_written_out_in_the_customers_language() -> None:
+    assert month_year(date(2019, 3, 4), "nl") == "maart 2019"
+    assert month_year(date(2019, 3, 4), "en") == "March 2019"
+
+
+def test_in_html_an_amount_keeps_its_sign_and_number_together() -> None:
+    assert money(Decimal("1250"), "EUR", "nl", keep_together=True) == "€\u00a01.250,00"
+    both = [Total("EUR", Decimal(1)), Total("USD", Decimal(2))]
+    assert money_list(both, "nl", keep_together=True) == "€\u00a01,00 en US$\u00a02,00"
+
+
+def test_a_note_of_several_lines_goes_under_its_row_line_by_line() -> None:
+    table = text_table(["Invoice"], [["41"], ["42"]], notes=["", "Consulting\nPay: https://x"])
+    assert table.splitlines() == ["Invoice", "41", "42", "  Consulting", "  Pay: https://x"]

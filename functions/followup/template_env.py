@@ -22,6 +22,7 @@ TEMPLATES_ENV = "FOLLOWUP_TEMPLATES"
 PARTS = ("subject.txt.j2", "body.txt.j2", "body.html.j2")
 PHRASES = "phrases.j2"  # the wording, as macros the layouts import
 _SEGMENT = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+_LAYOUT_SPACE = re.compile(r"[ \t\r\n\f\v]+")
 
 
 def default_template_dir() -> Path:
@@ -66,7 +67,8 @@ def languages(dirs: Iterable[Path], kind: str) -> list[str]:
 
 def _para(text: str) -> str:
     """A paragraph on one line: the template's own line breaks and indentation collapse."""
-    joined = " ".join(str(text).split())
+    # ASCII whitespace only: a no-break space (an amount kept together in HTML) stays.
+    joined = " ".join(_LAYOUT_SPACE.split(str(text))).strip()
     # Already-escaped markup stays markup: only whitespace changed.
     return Markup(joined) if isinstance(text, Markup) else joined  # noqa: S704
 

@@ -154,6 +154,9 @@ def test_in_html_an_amount_never_breaks_between_its_sign_and_its_number() -> Non
     assert rendered.html is not None
     assert "€\u00a01.250,00" in rendered.html
     assert "€ 1.250,00" in rendered.text
+    partial = render(mail(CONFIRMATION, "standard", "nl", "a partial payment")).html
+    assert partial is not None
+    assert "nog €\u00a0750,00 open" in partial  # in a paragraph, too
 
 
 @pytest.mark.parametrize("kind", [CONFIRMATION, REMINDER])

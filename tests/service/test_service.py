@@ -79,7 +79,8 @@ def test_second_run_sends_nothing() -> None:
     assert len(deps.mailer.delivered) == 2
     assert "drafted" not in outcomes(again)
     [reminder] = [e for e in again.entries() if e.kind is MailKind.REMINDER]
-    assert reminder.reason.startswith("reminded on 2026-11-23; at most one reminder per 7 days")
+    assert reminder.outcome is Outcome.ALREADY_DONE
+    assert reminder.reason.startswith("reminded on 2026-11-23; the next reminder can go from")
 
 
 def test_the_mode_per_kind_comes_from_the_settings() -> None:

@@ -58,6 +58,7 @@ def plan_reminders(
     mails: list[PlannedMail] = []
     skips: list[Skip] = []
     done: dict[str, list[str]] = {}
+    held: list[Skip] = []
     for account_id, lines in sorted(by_account.items()):
         invoices = _overdue(data, lines, run_date, rules, history, just_paid)
         due = [i for i in invoices if i.next_level > i.sent_level]
@@ -66,12 +67,33 @@ def plan_reminders(
             if reminded:
                 done[account_id] = reminded
             continue
+        waiting = _waiting(data, account_id, run_date, rules, history)
+        if waiting:
+            numbers = tuple(i.line.invoice_number for i in invoices)
+            customer = customer_of(data, account_id)
+            held.append(Skip(data.division, MailKind.REMINDER, customer, waiting, numbers))
+            continue
         planned = _mail(data, account_id, lines, invoices, due, run_date, rules, history)
         if isinstance(planned, PlannedMail):
             mails.append(planned)
         else:
             skips.append(planned)
-    return Plan(tuple(mails), tuple(skips), done_skips(data, MailKind.REMINDER, done))
+    return Plan(tuple(mails), tuple(skips), done_skips(data, MailKind.REMINDER, done) + tuple(held))
+
+
+def _waiting(
+    data: DivisionData, account_id: str, run_date: date, rules: Rules, history: History
+) -> str:
+    """Why the customer's next reminder waits (one per interval), or "" when it may go."""
+    account = data.accounts.get(account_id)
+    last = history.last_reminder.get(account.code if account else "")
+    interval = rules.policy.reminder_interval_days
+    if last is None or (run_date - last).days >= interval:
+        return ""
+    return (
+        f"reminded on {last.isoformat()}; the next reminder can go from "
+        f"{(last + timedelta(days=interval)).isoformat()} (one per {interval} days)"
+    )
 
 
 def _overdue(
@@ -168,13 +190,6 @@ def _mail(
         return skip(
             f"an unmatched payment or credit note of {credit} is waiting in Exact: "
             "match it before reminding"
-        )
-    last = history.last_reminder.get(customer.code)
-    interval = rules.policy.reminder_interval_days
-    if last is not None and (run_date - last).days < interval:
-        return skip(
-            f"reminded on {last.isoformat()}; at most one reminder per {interval} days "
-            f"(next from {(last + timedelta(days=interval)).isoformat()})"
         )
     recipient, why = find_recipient(data, account_id, contacts_of(lines), rules.languages)
     if recipient is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -187,11 +187,24 @@ class FakeMailer:
 class FakeComposer:
     """A minimal composer: subject and recipient, enough for the service."""
 
-    def message(self, mail: PlannedMail, now: datetime) -> EmailMessage:
+    def __init__(self) -> None:
+        self.attachments: dict[str, list[str]] = {}  # mail key → attached file names
+
+    def message(
+        self, mail: PlannedMail, now: datetime, attachments: Sequence[tuple[str, bytes]] = ()
+    ) -> EmailMessage:
         msg = EmailMessage()
         msg["To"] = mail.recipient.email
         msg["Subject"] = f"{mail.kind.value} {' '.join(x.invoice_number for x in mail.lines)}"
         msg.set_content("body")
+        self.attachments[mail.key] = [name for name, _ in attachments]
+        return msg
+
+    def digest(self, report: RunReport, lang: str, now: datetime, to: str) -> EmailMessage:
+        msg = EmailMessage()
+        msg["To"] = to
+        msg["Subject"] = f"digest {report.run_date} ({len(report.entries())} entries)"
+        msg.set_content("digest")
         return msg
 
 

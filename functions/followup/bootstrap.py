@@ -221,6 +221,8 @@ def build(settings: Settings, clock: Clock | None = None) -> App:
         clock=clock,
         rules=rules_from(settings),
         pauses=ledger,
+        digest=settings.digest,
+        digest_language=settings.languages.default,
         divisions=tuple(settings.exact.divisions),
     )
     return App(settings, deps, resources)

@@ -13,6 +13,7 @@ class MailKind(StrEnum):
 
     CONFIRMATION = "confirmation"
     REMINDER = "reminder"
+    DIGEST = "digest"  # the owner's summary of a run
 
 
 class Mode(StrEnum):
@@ -313,6 +314,7 @@ class RunReport:
     started_at: datetime
     divisions: list[DivisionReport] = field(default_factory=list)
     finished_at: datetime | None = None
+    digest: ReportEntry | None = None  # the owner's digest mail, when enabled
 
     @property
     def ok(self) -> bool:

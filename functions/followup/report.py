@@ -57,6 +57,7 @@ def report_to_dict(report: RunReport) -> dict[str, Any]:
         "started_at": report.started_at.isoformat(),
         "finished_at": report.finished_at.isoformat() if report.finished_at else None,
         "counts": counts(report),
+        "digest": entry_to_dict(report.digest) if report.digest else None,
         "divisions": [
             {
                 "division": d.division,
@@ -80,7 +81,7 @@ def summary(report: RunReport) -> str:
         + (" (dry run: nothing delivered)" if report.dry_run else "")
     ]
     entries = report.entries()
-    for kind in MailKind:
+    for kind in (MailKind.CONFIRMATION, MailKind.REMINDER):
         mine = [e for e in entries if e.kind is kind]
         tally = Counter(e.outcome for e in mine)
         parts = []
@@ -101,6 +102,12 @@ def summary(report: RunReport) -> str:
         if d.error:
             lines.append(f"  division {d.division} FAILED: {d.error}")
         lines.extend(f"  division {d.division}: {note}" for note in d.notes)
+    if report.digest is not None:
+        digest = report.digest
+        why = (
+            f": {digest.reason}" if digest.outcome in (Outcome.FAILED, Outcome.ALREADY_DONE) else ""
+        )
+        lines.append(f"  digest         {digest.outcome.value} to {digest.recipient}{why}")
     new = sum(1 for e in entries if e.outcome in (Outcome.SENT, Outcome.DRAFTED))
     done = sum(1 for e in entries if e.outcome is Outcome.ALREADY_DONE)
     if not report.dry_run and new == 0 and done:

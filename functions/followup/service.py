@@ -10,13 +10,15 @@ The payment watermark only advances when every confirmation of the run has a fin
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from email.message import EmailMessage
+from functools import partial
 from typing import Protocol
 
 from followup import policy
@@ -36,15 +38,22 @@ from followup.model import (
 )
 from followup.policy import History, Rules
 from followup.ports import Clock, ExactSource, Ledger, Mailer, PauseBook, RunLog, Trace
+from followup.rules_settings import Digest
 
 log = logging.getLogger("followup.run")
 
 
 class Composer(Protocol):
-    """Turns a planned mail into a MIME message."""
+    """Turns a planned mail (or a run's digest) into a MIME message."""
 
-    def message(self, mail: PlannedMail, now: datetime) -> EmailMessage:
+    def message(
+        self, mail: PlannedMail, now: datetime, attachments: Sequence[tuple[str, bytes]] = ()
+    ) -> EmailMessage:
         """The complete message, headers included."""
+        ...
+
+    def digest(self, report: RunReport, lang: str, now: datetime, to: str) -> EmailMessage:
+        """The owner's digest of a run."""
         ...
 
 
@@ -61,6 +70,8 @@ class Deps:
     rules: Rules
     pauses: PauseBook
     divisions: tuple[int, ...] = ()  # empty: every division the token can see
+    digest: Digest = field(default_factory=Digest)
+    digest_language: str = "nl"
 
 
 def run(
@@ -98,10 +109,62 @@ def run(
         report.divisions.append(result)
         if progress:
             progress(result)
+    if deps.digest.enabled and deps.digest.to:
+        report.digest = _digest(deps, report, str(deps.digest.to), dry_run)
     report.finished_at = deps.clock.now()
     if not dry_run:
         deps.runlog.record_run(report)
     return report
+
+
+_NEW = (Outcome.SENT, Outcome.DRAFTED, Outcome.FAILED, Outcome.REJECTED, Outcome.UNCERTAIN)
+
+
+def _digest(deps: Deps, report: RunReport, to: str, dry_run: bool) -> ReportEntry:
+    """The owner's digest: once per day for a quiet run, once per distinct set of news."""
+    news = sorted(e.key for e in report.entries() if e.outcome in _NEW)
+    failures = sorted(f"{d.division}:{d.error}" for d in report.divisions if d.error)
+    content = "\n".join(news + failures)
+    tag = hashlib.sha256(content.encode()).hexdigest()[:16] if content else "quiet"
+    key = f"0/digest/{report.run_date.isoformat()}/{tag}"
+    entry = partial(
+        ReportEntry, division=0, kind=MailKind.DIGEST, customer="owner", key=key, recipient=to
+    )
+    try:
+        message = deps.composer.digest(report, deps.digest_language, deps.clock.now(), to)
+    except FollowupError as exc:
+        return entry(outcome=Outcome.FAILED, reason=f"could not compose the digest: {exc}")
+    subject = str(message["Subject"])
+    if dry_run:
+        return entry(outcome=Outcome.PLANNED, reason="dry run", subject=subject)
+    claim = Claim(
+        key,
+        0,
+        MailKind.DIGEST,
+        (key,),
+        to,
+        subject,
+        Decimal(0),
+        "",
+        deps.clock.now(),
+        report.run_id,
+        "owner",
+    )
+    if not deps.ledger.claim(claim):
+        return entry(
+            outcome=Outcome.ALREADY_DONE, reason="this digest went out already", subject=subject
+        )
+    try:
+        delivery = deps.mailer.deliver(message, deps.digest.mode, key)
+    except MailerError as exc:
+        deps.ledger.complete(key, Outcome.FAILED, reason=str(exc))
+        log.error("the digest could not be delivered: %s", exc)
+        return entry(outcome=Outcome.FAILED, reason=str(exc), subject=subject)
+    outcome = Outcome.SENT if delivery.mode is Mode.SEND else Outcome.DRAFTED
+    deps.ledger.complete(key, outcome, delivery, "digest")
+    return entry(
+        outcome=outcome, reason="digest", subject=subject, provider_id=delivery.provider_id
+    )
 
 
 def run_division(

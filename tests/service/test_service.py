@@ -216,3 +216,49 @@ def test_a_missed_day_is_caught_up_from_the_watermark() -> None:
     [entry] = [e for e in report.entries() if e.outcome is Outcome.DRAFTED]
     assert entry.invoice_numbers == ("20260002", "20260003")
     assert deps.source.reads == [(DIV, 5, date(2026, 11, 7))]
+
+
+def with_digest(deps, to="eigenaar@example.nl", mode=Mode.SEND):  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from followup.rules_settings import Digest
+
+    return replace(deps, digest=Digest(enabled=True, to=to, mode=mode))
+
+
+def test_the_owner_gets_one_digest_per_run_with_news_and_none_for_a_quiet_rerun() -> None:
+    deps = with_digest(make())
+    first = service.run(deps, RUN)
+    assert first.digest is not None
+    assert first.digest.outcome is Outcome.SENT
+    assert first.digest.recipient == "eigenaar@example.nl"
+    digests = [
+        m for m, _ in deps.mailer.delivered.values() if str(m["To"]) == "eigenaar@example.nl"
+    ]
+    assert len(digests) == 1
+    quiet = service.run(deps, RUN)
+    assert quiet.digest is not None
+    assert quiet.digest.outcome is Outcome.SENT  # the first quiet digest of the day
+    again = service.run(deps, RUN)
+    assert again.digest is not None
+    assert again.digest.outcome is Outcome.ALREADY_DONE
+
+
+def test_a_dry_run_plans_the_digest_and_delivers_nothing() -> None:
+    deps = with_digest(make())
+    report = service.run(deps, RUN, dry_run=True)
+    assert report.digest is not None
+    assert report.digest.outcome is Outcome.PLANNED
+    assert deps.mailer.delivered == {}
+
+
+def test_a_failing_digest_is_reported_and_the_run_is_still_recorded() -> None:
+    mailer = FakeMailer()
+    deps = with_digest(make(mailer=mailer))
+    report = service.run(deps, RUN)
+    mailer.fail_next = [MailerError("quota")]  # the quiet rerun's only mail is its digest
+    second = service.run(deps, RUN)
+    assert report.digest is not None
+    assert second.digest is not None
+    assert second.digest.outcome is Outcome.FAILED
+    assert deps.ledger.runs[-1] is second

@@ -11,6 +11,8 @@ from urllib.parse import parse_qsl, unquote, unquote_plus
 
 from followup.sandbox import oauth
 from followup.sandbox.division import Division
+from followup.sandbox.documents import DOWNLOAD_PATH
+from followup.sandbox.downloads import download, unauthorized
 from followup.sandbox.endpoints import ENDPOINTS, ME_FIELDS, Kind
 from followup.sandbox.exact_json import Response, encode_date, encode_row, error_body, wall_clock
 from followup.sandbox.limits import minute_window, minutely_headers
@@ -29,12 +31,16 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
     return Response(status, error_body(message), headers or {})
 
 
-def division_of(path: str) -> int | None:
-    """The division number in an `/api/v1/{division}/...` path."""
+def division_of(path: str, query: str = "") -> int | None:
+    """The division number in an `/api/v1/{division}/...` path, or in the `_Division_` of a
+    download."""
     if path.startswith(API):
         head = path[len(API) :].split("/", 1)[0]
         if head.isdigit():
             return int(head)
+    if path == DOWNLOAD_PATH:
+        number = dict(parse_qsl(query)).get("_Division_", "").strip()
+        return int(number) if number.isdigit() else None
     return None
 
 
@@ -50,7 +56,7 @@ def handle(
     path, _, query = target.partition("?")
     decoded = unquote(path) + (f"?{unquote_plus(query)}" if query else "")
     with state.lock:
-        division = division_of(path)
+        division = division_of(path, query)
         state.calls.append((division, method, decoded))
         injected = state.take_injection(decoded)
         if injected is not None and not injected[1]:
@@ -91,6 +97,8 @@ def _route(
         return oauth.token(state, body, headers)
     if path == "/api/oauth2/auth":
         return oauth.authorize(state, query)
+    if path == DOWNLOAD_PATH:
+        return download(state, method, query, headers)
     if not path.startswith(API):
         return _error(404, f"Not found: {path}")
     return _api(state, method, path, query, headers, base_url)
@@ -105,10 +113,9 @@ def _api(
     base_url: str,
 ) -> Response:
     """`/api/v1/...`: bearer token, then the division's rate limit, then the resource."""
-    scheme, _, access_token = headers.get("authorization", "").partition(" ")
-    problem = state.tokens.check(access_token) if scheme.lower() == "bearer" else "Unauthorized"
-    if problem is not None:
-        return _error(401, problem, {"WWW-Authenticate": "Bearer"})
+    refused = unauthorized(state, headers)
+    if refused is not None:
+        return refused
     if method != "GET":
         return _error(405, "The sandbox serves reads only.")
     params = dict(parse_qsl(query, keep_blank_values=True))
@@ -125,7 +132,7 @@ def _api(
     if not admission.allowed:
         return _error(429, "Too many requests", admission.headers)
     try:
-        response = _resource(state, division, resource, params, base_url + path)
+        response = _resource(state, division, resource, params, base_url, path)
     except ODataError as exc:
         response = _error(400, str(exc))
     response.headers.update(admission.headers)
@@ -146,7 +153,12 @@ def _me(state: SandboxState, params: Mapping[str, str]) -> Response:
 
 
 def _resource(
-    state: SandboxState, division: Division, resource: str, params: Mapping[str, str], url: str
+    state: SandboxState,
+    division: Division,
+    resource: str,
+    params: Mapping[str, str],
+    base_url: str,
+    path: str,
 ) -> Response:
     if resource == SYNC_TIMESTAMP:
         return _sync_timestamp(division, params)
@@ -155,8 +167,10 @@ def _resource(
     if endpoint is None or (single and endpoint.kind is not Kind.STANDARD):
         return _error(404, f"Endpoint not found: {resource}")
     rows = endpoint.rows(division, list(state.divisions.values()))
+    if endpoint.links:
+        rows = [row | {name: base_url + str(row[name]) for name in endpoint.links} for row in rows]
     if single is None:
-        return Response(200, page(endpoint, rows, params, url))
+        return Response(200, page(endpoint, rows, params, base_url + path))
     wanted = single.group("id").lower()
     found = [row for row in rows if row.get("ID") == wanted]
     if not found:

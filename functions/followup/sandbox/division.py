@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
 from followup.sandbox.cashbook import CashBook
+from followup.sandbox.documents import DocumentRecord, invoice_document, with_files
 from followup.sandbox.matching import aware
 from followup.sandbox.records import (
     PAYABLE,
@@ -34,6 +36,7 @@ class Division(CashBook):
         self.currency = "EUR"
         self.accounts: dict[str, AccountRecord] = {}
         self.contacts: dict[str, ContactRecord] = {}
+        self.documents: dict[str, DocumentRecord] = {}  # by ID
         self._codes: set[str] = set()
 
     def classification_id(self, code: str) -> str:
@@ -104,14 +107,34 @@ class Division(CashBook):
         your_ref: str = "",
         booked_at: datetime | None = None,
         is_reversal: bool = False,
+        with_document: bool = True,
     ) -> str:
         """Book a sales invoice (a credit note, TransactionType 21, when negative) as one open
-        line; returns the entry's ID (the lines' TransactionEntryID)."""
+        line; returns the entry's ID (the lines' TransactionEntryID). It gets a document with
+        the invoice's PDF unless `with_document` is False (booked outside the sales module)."""
         kind = SALES_CREDIT_NOTE if amount < 0 else SALES_ENTRY
-        return self._book(
-            account_id, number, invoice_date, due_date, amount, currency, description,
-            contact_id, your_ref, booked_at, is_reversal, kind, RECEIVABLE,
-        )  # fmt: skip
+        with self._lock:
+            entry_id = self._book(
+                account_id, number, invoice_date, due_date, amount, currency, description,
+                contact_id, your_ref, booked_at, is_reversal, kind, RECEIVABLE,
+            )  # fmt: skip
+            if with_document:
+                created = aware(booked_at) if booked_at else at_amsterdam(invoice_date, 9)
+                document = invoice_document(
+                    self.code, entry_id, account_id, self.accounts[account_id].name, number,
+                    invoice_date, amount, currency, created,
+                )  # fmt: skip
+                self.documents[document.id] = document
+            return entry_id
+
+    def set_attachments(self, entry_id: str, files: Sequence[tuple[str, bytes]]) -> None:
+        """Replace the files of an invoice's document with these (file name, content), in
+        order; none leaves a document without attachments."""
+        with self._lock:
+            found = [d for d in self.documents.values() if d.entry_id == entry_id]
+            if not found:
+                raise KeyError(f"entry {entry_id} has no document")
+            self.documents[found[0].id] = with_files(found[0], self.code, files)
 
     def add_payable(
         self,

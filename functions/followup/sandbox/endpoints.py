@@ -50,6 +50,7 @@ class Endpoint:
     rows: Callable[[Division, list[Division]], list[Row]]
     filterable: frozenset[str] | None = None  # None: every field
     key: str = "ID"  # the order of the listing, and what `$skiptoken` carries
+    links: tuple[str, ...] = ()  # fields holding a server-relative URL, served absolute
 
 
 RECEIVABLE_FIELDS = fields(
@@ -79,6 +80,15 @@ CONTACT_FIELDS = fields(
 )
 DIVISION_FIELDS = fields("Code:int Country:str Currency:str Description:str HID:int")
 CLASSIFICATION_FIELDS = fields("ID:guid Code:str Description:str")
+DOCUMENT_FIELDS = fields(
+    "ID:guid Account:guid AccountName:str Created:date Division:int DocumentDate:date "
+    "FinancialTransactionEntryID:guid Modified:date SalesInvoiceNumber:int Subject:str "
+    "Type:int TypeDescription:str"
+)
+DOCUMENT_FILTERS = frozenset(
+    ["ID", "Account", "FinancialTransactionEntryID", "SalesInvoiceNumber", "Type"]
+)
+ATTACHMENT_FIELDS = fields("ID:guid Document:guid FileName:str FileSize:num Url:str")
 ME_FIELDS = fields(
     "CurrentDivision:int Email:str FullName:str LanguageCode:str UserID:guid UserName:str"
 )
@@ -99,5 +109,15 @@ ENDPOINTS: dict[str, Endpoint] = {
     "bulk/CRM/Contacts": Endpoint(Kind.BULK, CONTACT_FIELDS, rows.contacts),
     "crm/AccountClassifications": Endpoint(
         Kind.STANDARD, CLASSIFICATION_FIELDS, rows.classifications
+    ),
+    "documents/Documents": Endpoint(
+        Kind.STANDARD, DOCUMENT_FIELDS, rows.documents, DOCUMENT_FILTERS
+    ),
+    "documents/DocumentAttachments": Endpoint(
+        Kind.STANDARD,
+        ATTACHMENT_FIELDS,
+        rows.attachments,
+        frozenset({"ID", "Document"}),
+        links=("Url",),
     ),
 }

@@ -12,11 +12,13 @@ from followup.clock import AMSTERDAM
 
 @dataclass
 class Response:
-    """What the sandbox answers: a status, a JSON body (or None) and headers."""
+    """What the sandbox answers: a status, a JSON body (or None) and headers; or, with
+    `content`, those bytes as they are (their Content-Type among the headers)."""
 
     status: int
     body: object = None
     headers: dict[str, str] = field(default_factory=dict)
+    content: bytes | None = None
 
 
 _EPOCH = datetime(1970, 1, 1)  # naive on purpose: the wall-clock epoch

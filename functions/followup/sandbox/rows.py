@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from decimal import Decimal
 
 from followup.sandbox.division import Division
+from followup.sandbox.documents import DocumentRecord
 from followup.sandbox.records import (
     RECEIVABLE,
     SALES_ENTRY,
@@ -132,3 +134,35 @@ def classifications(division: Division, _: list[Division]) -> list[Row]:
 def divisions(_: Division, every: list[Division]) -> list[Row]:
     """system/Divisions: every division the user can see."""
     return [division_row(d) for d in every]
+
+
+def document_row(division: Division, d: DocumentRecord) -> Row:
+    """A documents/Documents row."""
+    return {
+        "ID": d.id, "Account": d.account_id, "AccountName": division.accounts[d.account_id].name,
+        "Created": d.created, "Division": division.code, "DocumentDate": d.document_date,
+        "FinancialTransactionEntryID": d.entry_id, "Modified": d.created,
+        "SalesInvoiceNumber": d.invoice_number, "Subject": d.subject, "Type": d.type,
+        "TypeDescription": "Verkoopfactuur" if d.type == 10 else "",
+    }  # fmt: skip
+
+
+def documents(division: Division, _: list[Division]) -> list[Row]:
+    """documents/Documents rows: one per invoice booked with a document."""
+    return [document_row(division, d) for d in division.documents.values()]
+
+
+def attachments(division: Division, _: list[Division]) -> list[Row]:
+    """documents/DocumentAttachments rows. Url is server-relative here; the API answers it
+    absolute (see `Endpoint.links`)."""
+    return [
+        {
+            "ID": a.id,
+            "Document": a.document_id,
+            "FileName": a.file_name,
+            "FileSize": Decimal(len(a.content)),
+            "Url": a.path(division.code),
+        }
+        for d in division.documents.values()
+        for a in d.attachments
+    ]

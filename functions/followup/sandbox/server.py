@@ -33,7 +33,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(response)
 
     def _send(self, response: Response) -> None:
-        payload = b"" if response.body is None else dumps(response.body)
+        if response.content is not None:
+            payload = response.content
+        else:
+            payload = b"" if response.body is None else dumps(response.body)
         self.send_response(response.status)
         for name, value in response.headers.items():
             self.send_header(name, value)

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from followup import samples
 from followup.compose import Composer
-from followup.model import InvoiceLine, MailKind, PlannedMail
+from followup.model import CUSTOMER_KINDS, InvoiceLine, MailKind, PlannedMail
 from followup.settings import Company
 from followup.template_env import default_template_dir, languages
 
@@ -21,10 +21,10 @@ COMPANY = samples.COMPANY
 # A payment provider on another domain than the company's: the one other host a mail may link.
 PAYMENT_LINK = "https://betaal.voorbeeldkassa.nl/p/{invoice_number}?amount={amount}"
 ALLOWED_HOSTS = ("houtwerkjansen.nl", "www.houtwerkjansen.nl", "betaal.voorbeeldkassa.nl")
-LANGUAGES = {kind: languages([default_template_dir()], kind.value) for kind in MailKind}
+LANGUAGES = {kind: languages([default_template_dir()], kind.value) for kind in CUSTOMER_KINDS}
 CASES = [
     (kind, variant, lang)
-    for kind in MailKind
+    for kind in CUSTOMER_KINDS
     for variant in samples.VARIANTS[kind]
     for lang in LANGUAGES[kind]
 ]

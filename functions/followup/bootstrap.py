@@ -206,6 +206,14 @@ def build(settings: Settings, clock: Clock | None = None) -> App:
             text_only=settings.mail.text_only,
             upsell=settings.confirmations.upsell,
         )
+        # A typo in an owner's template, or a language without templates, fails at start.
+        languages = settings.languages
+        composer.verify(
+            ["confirmation", "reminder"],
+            sorted({*languages.map.values(), languages.default, languages.other}),
+        )
+        if settings.digest.enabled:
+            composer.verify(["digest"], [languages.default])
     except BaseException:
         resources.close()
         raise

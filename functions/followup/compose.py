@@ -12,7 +12,7 @@ from typing import Any
 from followup.digest import digest_context
 from followup.errors import TemplateError
 from followup.mime import build_message, mailbox
-from followup.model import PlannedMail, RunReport
+from followup.model import MailKind, PlannedMail, RunReport
 from followup.settings import Company
 from followup.template_context import company_context, mail_context
 from followup.template_env import (
@@ -30,7 +30,7 @@ from followup.template_env import (
 )
 
 __all__ = ["TEMPLATES_ENV", "Composer", "Rendered", "default_template_dir", "search_path"]
-DIGEST = "digest"
+DIGEST = MailKind.DIGEST.value
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,9 @@ class MailKind(StrEnum):
     DIGEST = "digest"  # the owner's summary of a run
 
 
+CUSTOMER_KINDS = (MailKind.CONFIRMATION, MailKind.REMINDER)  # the mails to customers
+
+
 class Mode(StrEnum):
     """Deliver a mail as a draft for the owner to review, or send it."""
 

@@ -14,12 +14,12 @@ from followup.adapters.outbox_mailer import FOLDERS, INDEX, OutboxMailer
 from followup.clock import business_date
 from followup.compose import DIGEST, Composer, search_path
 from followup.errors import FollowupError, TemplateError
-from followup.model import MailKind, Mode
+from followup.model import CUSTOMER_KINDS, MailKind, Mode
 from followup.samples import VARIANTS, sample_mail, sample_report
 
 MARKER = ".followup-preview"  # a folder with this file is ours to clear
 BODIES = "bodies"
-KINDS = (*(k.value for k in MailKind), DIGEST)
+KINDS = (*(k.value for k in CUSTOMER_KINDS), DIGEST)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
-from followup.model import MailKind, Outcome, ReportEntry, RunReport
+from followup.model import CUSTOMER_KINDS, MailKind, Outcome, ReportEntry, RunReport
 
 # The columns of the summary, in order; `rejected` counts as failed, `planned` only in dry runs.
 COLUMNS = (
@@ -81,7 +81,7 @@ def summary(report: RunReport) -> str:
         + (" (dry run: nothing delivered)" if report.dry_run else "")
     ]
     entries = report.entries()
-    for kind in (MailKind.CONFIRMATION, MailKind.REMINDER):
+    for kind in CUSTOMER_KINDS:
         mine = [e for e in entries if e.kind is kind]
         tally = Counter(e.outcome for e in mine)
         parts = []

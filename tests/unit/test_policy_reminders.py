@@ -214,3 +214,12 @@ def test_working_days_skip_weekends_and_dutch_public_holidays(day: date, working
 
 def test_the_next_working_day_after_christmas_is_monday() -> None:
     assert next_working_day(date(2026, 12, 25)) == date(2026, 12, 28)
+
+
+def test_payment_link_values_are_url_encoded() -> None:
+    acc = account(1)
+    odd = line(1, acc.id, due=date(2026, 11, 1))
+    odd = type(odd)(**{**odd.__dict__, "invoice_number": "F 2026/7&x"})
+    rules = Rules(policy=RULES.policy, payment_link="https://pay.example.nl/{invoice_number}")
+    [mail] = plan(division_data([acc], open_items=[odd]), rules=rules).mails
+    assert mail.lines[0].payment_link == "https://pay.example.nl/F%202026%2F7%26x"

@@ -13,6 +13,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from urllib.parse import quote
 
 from followup.model import (
     Customer,
@@ -244,8 +245,8 @@ def _link(template: str, line: Receivable, outstanding: Decimal, data: DivisionD
         return ""
     account = data.accounts.get(line.account_id)
     return template.format(
-        invoice_number=line.invoice_number,
+        invoice_number=quote(line.invoice_number, safe=""),
         amount=f"{outstanding:.2f}",
-        currency=line.currency,
-        customer_code=account.code if account else "",
+        currency=quote(line.currency, safe=""),
+        customer_code=quote(account.code if account else "", safe=""),
     )

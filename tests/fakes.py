@@ -63,6 +63,9 @@ class FakeSource:
         payments = tuple(p for p in data.payments if since is None or (p.timestamp or 0) > since)
         return replace(data, payments=payments)
 
+    def invoice_pdfs(self, division: int, entry_ids: Sequence[str]) -> dict[str, tuple[str, bytes]]:
+        return {}
+
 
 @dataclass
 class _Row:

@@ -67,6 +67,10 @@ class ExactRequestError(ExactError):
     """Exact refused the request (4xx other than auth and rate limit): a bug or bad settings."""
 
 
+class ExactDownloadTooLarge(ExactError):
+    """A file from Exact is larger than we agreed to download."""
+
+
 class ExactAuthError(ExactError):
     """Exact refused the credentials (401/403)."""
 

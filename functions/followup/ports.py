@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime
 from email.message import EmailMessage
@@ -45,6 +45,10 @@ class ExactSource(Protocol):
     def read(self, division: int, since: int | None, first_day: date) -> DivisionData:
         """Payment lines changed since row version `since` (on a first run: since `first_day`),
         every open receivable, and the accounts and contacts they involve."""
+        ...
+
+    def invoice_pdfs(self, division: int, entry_ids: Sequence[str]) -> dict[str, tuple[str, bytes]]:
+        """Entry ID → (file name, PDF bytes) of the invoices that have one; others are absent."""
         ...
 
 

@@ -18,6 +18,7 @@ import httpx
 
 from followup.errors import (
     ExactAuthError,
+    ExactDownloadTooLarge,
     ExactError,
     ExactRateLimited,
     ExactRequestError,
@@ -34,6 +35,8 @@ API_PREFIX = "/api/v1/"
 FALLBACK_RATE_LIMIT_WAIT = 60.0
 # Never hammer: even a reset that has just passed (clock skew) waits this long after a 429.
 MIN_RATE_LIMIT_WAIT = 1.0
+# The largest file `download` accepts; an invoice PDF is some 100 KB.
+MAX_DOWNLOAD_BYTES = 10 * 1024 * 1024
 # Exact doesn't document a request id header; these are the usual names (unverified).
 REQUEST_ID_HEADERS = ("X-Request-Id", "Request-Id", "X-Correlation-Id")
 
@@ -73,8 +76,10 @@ class ExactClient:
         max_wait_seconds: float = 90.0,
         rng: random.Random | None = None,
         transport: httpx.BaseTransport | None = None,
+        max_download_bytes: int = MAX_DOWNLOAD_BYTES,
     ) -> None:
         self._clock = clock
+        self.max_download_bytes = max_download_bytes
         self._max_attempts = max_attempts
         self._max_wait = max_wait_seconds
         self._rng = rng or random.Random()
@@ -123,6 +128,44 @@ class ExactClient:
         """Every row of `path`, all pages."""
         return [row for page in self.get_pages(path, params) for row in page]
 
+    def download(self, url: str) -> bytes:
+        """The bytes at an absolute URL on Exact's own host (an attachment's `Url`), with the
+        same auth, retries, rate-limit waits and call counting (the division is the URL's
+        `_Division_`). Another host: ExactError, the token goes nowhere else. Larger than
+        `max_download_bytes`: ExactDownloadTooLarge. Redirects are not followed."""
+        target = self._same_host(url)
+        endpoint = target.path.lstrip("/")
+        response = self._get(target, None, endpoint, _url_division(target), stream=True)
+        try:
+            return self._capped(response, endpoint)
+        finally:
+            response.close()
+
+    def _capped(self, response: httpx.Response, endpoint: str) -> bytes:
+        limit = self.max_download_bytes
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise self._too_large(endpoint, f"{declared} bytes", response)
+        content = bytearray()
+        try:
+            for chunk in response.iter_bytes():
+                content += chunk
+                if len(content) > limit:
+                    raise self._too_large(endpoint, f"more than {limit} bytes", response)
+        except httpx.TransportError as exc:  # mid-body: not retried (the caller may try again)
+            raise ExactTransportError(
+                f"the download broke off ({type(exc).__name__})", endpoint=endpoint
+            ) from None
+        return bytes(content)
+
+    def _too_large(self, endpoint: str, size: str, response: httpx.Response) -> ExactError:
+        return ExactDownloadTooLarge(
+            f"the file is {size}; the limit is {self.max_download_bytes}",
+            status=response.status_code,
+            endpoint=endpoint,
+            request_id=_request_id(response),
+        )
+
     def _get_json(self, url: str | httpx.URL, params: Mapping[str, str] | None) -> Any:
         endpoint = _endpoint(url)
         response = self._get(url, params, endpoint)
@@ -137,15 +180,28 @@ class ExactClient:
             ) from None
 
     def _get(
-        self, url: str | httpx.URL, params: Mapping[str, str] | None, endpoint: str
+        self,
+        url: str | httpx.URL,
+        params: Mapping[str, str] | None,
+        endpoint: str,
+        division: int | None = None,
+        *,
+        stream: bool = False,
     ) -> httpx.Response:
-        division = _division(endpoint)
+        """A successful response, after rate-limit waits and retries; with `stream`, its body
+        is still to be read (and the response to be closed)."""
+        division = _division(endpoint) if division is None else division
         failures = 0
         rate_waits = 0
         while True:
             self._respect_budget(division, endpoint)
             try:
-                response = self._http.get(url, params=params)
+                request = self._http.build_request("GET", url, params=params)
+                if stream:
+                    request.headers["Accept"] = "*/*"
+                response = self._http.send(request, stream=stream)
+                if stream and response.status_code >= 300:
+                    response.read()  # an error's body (small) for its message; closes it
             except httpx.TransportError as exc:
                 failures += 1
                 log.debug("GET %s failed: %s", endpoint, type(exc).__name__)
@@ -175,7 +231,7 @@ class ExactClient:
             return response
 
     def _count(self, request: httpx.Request) -> None:
-        self.calls[_division(_endpoint(request.url))] += 1
+        self.calls[_url_division(request.url)] += 1
 
     def _respect_budget(self, division: int | None, endpoint: str) -> None:
         """Before a call: wait for a spent budget to reset, or give up if that takes too long."""
@@ -239,6 +295,17 @@ class ExactClient:
             response.status_code, detail, endpoint=endpoint, request_id=_request_id(response)
         )
 
+    def _same_host(self, link: str) -> httpx.URL:
+        """An absolute URL on Exact's host (any path): a download's."""
+        url = httpx.URL(link)
+        api = self._api
+        if (url.scheme, url.host, url.port) != (api.scheme, api.host, api.port):
+            raise ExactError(
+                f"a download link leaves Exact ({url.host or 'no host'})",
+                endpoint=url.path.lstrip("/"),
+            )
+        return url
+
     def _same_api(self, link: str, endpoint: str) -> httpx.URL:
         """Follow `__next` only within our API: the bearer token goes nowhere else."""
         url = httpx.URL(link)
@@ -278,6 +345,16 @@ def _endpoint(url: str | httpx.URL) -> str:
 def _division(endpoint: str) -> int | None:
     head = endpoint.split("/", 1)[0]
     return int(head) if head.isdigit() else None
+
+
+def _url_division(url: httpx.URL) -> int | None:
+    """The division an URL counts for: `/api/v1/{division}/...`, or a download's
+    `_Division_` parameter."""
+    division = _division(_endpoint(url))
+    if division is None and not url.path.startswith(API_PREFIX):
+        number = url.params.get("_Division_", "").strip()
+        division = int(number) if number.isdigit() else None
+    return division
 
 
 def _request_id(response: httpx.Response) -> str | None:

@@ -12,13 +12,14 @@ receipt stays among the outstanding items (see docs/exact-data.md).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import TypeVar
 
 from followup.exact.client import ExactClient, Row
 from followup.exact.dates import odata_datetime, odata_guid
+from followup.exact.documents import invoice_pdfs
 from followup.exact.rows import OddRow, account, contact, receivable
 from followup.model import Account, Contact, DivisionData, Receivable
 
@@ -103,6 +104,10 @@ class ExactOnlineSource:
             next_watermark=next_watermark,
             exact_calls=self._client.calls[division] - calls_before,
         )
+
+    def invoice_pdfs(self, division: int, entry_ids: Sequence[str]) -> dict[str, tuple[str, bytes]]:
+        """Entry ID → (file name, PDF bytes) from Exact's documents (exact/documents.py)."""
+        return invoice_pdfs(self._client, division, entry_ids)
 
     def sync_start(self, division: int, first_day: date) -> int:
         """The sync row version of `first_day` 00:00, to start the first run from.

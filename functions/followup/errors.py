@@ -115,3 +115,19 @@ class TemplateError(FollowupError):
 
 class LedgerBusy(LedgerError):
     """Another run holds this division right now."""
+
+
+class RequestError(FollowupError):
+    """An HTTP caller sent what the entry points refuse (body, headers, date): a 400."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+class TaskQueueError(FollowupError):
+    """Cloud Tasks did not take a task: retryable when the service failed, not when it refused."""
+
+    def __init__(self, message: str, *, retryable: bool) -> None:
+        self.retryable = retryable
+        super().__init__(message)

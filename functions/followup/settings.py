@@ -231,6 +231,40 @@ class Languages(_Section):
         return self.map.get(code, self.other)
 
 
+class CloudTasks(_Section):
+    """The fan-out: one Cloud Tasks task per division to the run_division function (OIDC)."""
+
+    project: str = Field(min_length=1)
+    location: str = Field(min_length=1)  # the queue's region
+    queue: str = Field(default="followup-divisions", min_length=1)
+    url: str = Field(min_length=1)  # the run_division function's URL
+    service_account: EmailStr  # whose OIDC token the task carries (run.invoker on run_division)
+    audience: str = ""  # the token's audience; default: the url
+    dispatch_deadline_seconds: int = Field(default=1800, ge=15, le=1800)
+    api_endpoint: str | None = None  # tests: http://127.0.0.1:PORT
+
+    @field_validator("url")
+    @classmethod
+    def _https(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+            raise ValueError("must start with https://")
+        return value
+
+    @property
+    def queue_path(self) -> str:
+        """The queue's resource name."""
+        return f"projects/{self.project}/locations/{self.location}/queues/{self.queue}"
+
+
+class Cloud(_Section):
+    """The HTTP entry points on Google Cloud."""
+
+    max_backdate_days: int = Field(default=7, ge=0, le=366)  # how far back a manual run may go
+    # A scheduler call whose invocation died is taken over by a retry after this (> the timeout).
+    trigger_lease_seconds: float = Field(default=1860.0, ge=60, le=7200)
+    tasks: CloudTasks | None = None  # absent: every division runs inline, in one invocation
+
+
 class Settings(_Section):
     """The whole settings file."""
 
@@ -248,6 +282,7 @@ class Settings(_Section):
     suppress: Suppress = Suppress()
     digest: Digest = Digest()
     languages: Languages = Languages()
+    cloud: Cloud = Cloud()
 
     @model_validator(mode="before")
     @classmethod

@@ -7,7 +7,7 @@ from contextlib import AbstractContextManager
 from datetime import date, datetime
 from email.message import EmailMessage
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from followup.model import (
     Claim,
@@ -151,4 +151,20 @@ class RunLog(Protocol):
 
     def record_run(self, report: RunReport) -> None:
         """Keep the run's report."""
+        ...
+
+
+class StatusView(Protocol):
+    """What `followup status` shows from the ledger."""
+
+    def recent_runs(self, limit: int) -> list[dict[str, Any]]:
+        """The reports (as JSON data) of the latest runs, newest first."""
+        ...
+
+    def attention(self) -> list[tuple[Claim, Outcome | None, str]]:
+        """Claims that need a look: pending (no outcome yet) or uncertain, with the reason."""
+        ...
+
+    def all_pauses(self) -> list[Pause]:
+        """Every pause, in every division."""
         ...

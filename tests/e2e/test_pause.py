@@ -54,6 +54,9 @@ def test_a_paused_customer_is_skipped_with_the_reason_until_resumed(tmp_path: Pa
             ]
 
         assert reminder_reasons() == [f"paused until {until}: disputes the delivery"]
+        status = followup("status", "--config", str(config), cwd=tmp_path)
+        assert status.returncode == 0, status.stderr
+        assert f"{target} in every division until {until}: disputes the delivery" in status.stdout
         resumed = followup("resume", target, "--config", str(config), cwd=tmp_path)
         assert resumed.returncode == 0, resumed.stderr
         assert "paused" not in " ".join(reminder_reasons())

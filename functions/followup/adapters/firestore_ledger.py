@@ -218,18 +218,7 @@ class FirestoreLedger:
         query = self._col("pauses").where(filter=FieldFilter("division", "in", [0, division]))
         with _firestore("reading pauses"):
             rows = [s.to_dict() or {} for s in query.stream(**self._opts)]
-        return sorted(
-            (
-                Pause(
-                    r["target"],
-                    date.fromisoformat(r["until"]),
-                    r.get("reason", ""),
-                    int(r["division"]) or None,
-                )
-                for r in rows
-            ),
-            key=lambda p: (p.target, p.division or 0),
-        )
+        return sorted((_pause_from(r) for r in rows), key=lambda p: (p.target, p.division or 0))
 
     def pause(self, pause: Pause) -> None:
         """Add or replace the pause of one target."""
@@ -254,6 +243,36 @@ class FirestoreLedger:
 
     def _pause_doc(self, target: str, division: int | None) -> DocumentReference:
         return self._col("pauses").document(doc_id(f"{division or 0}/{target}"))
+
+    # --- StatusView ----------------------------------------------------------------------
+
+    def recent_runs(self, limit: int) -> list[dict[str, Any]]:
+        """The latest run reports, newest first."""
+        query = self._col("runs").order_by("started_at", direction="DESCENDING").limit(limit)
+        with _firestore("reading recent runs"):
+            return [
+                dict((s.to_dict() or {}).get("report") or {}) for s in query.stream(**self._opts)
+            ]
+
+    def attention(self) -> list[tuple[Claim, Outcome | None, str]]:
+        """Pending and uncertain claims, oldest first."""
+        claims = self._col("claims")
+        pending = claims.where(filter=FieldFilter("pending", "==", True))
+        uncertain = claims.where(filter=FieldFilter("outcome", "==", Outcome.UNCERTAIN.value))
+        found: list[tuple[Claim, Outcome | None, str]] = []
+        with _firestore("listing claims that need a look"):
+            for snap in [*pending.stream(**self._opts), *uncertain.stream(**self._opts)]:
+                data = snap.to_dict() or {}
+                outcome = Outcome(data["outcome"]) if data.get("outcome") else None
+                reason = str(data.get("reason") or "no outcome recorded yet")
+                found.append((_claim_from(data), outcome, reason))
+        return sorted(found, key=lambda item: item[0].claimed_at)
+
+    def all_pauses(self) -> list[Pause]:
+        """Every pause."""
+        with _firestore("reading pauses"):
+            rows = [s.to_dict() or {} for s in self._col("pauses").stream(**self._opts)]
+        return sorted((_pause_from(r) for r in rows), key=lambda p: (p.division or 0, p.target))
 
     # --- RunLog -------------------------------------------------------------------------
 
@@ -358,6 +377,15 @@ def doc_id(key: str) -> str:
 
 def _cover(division: int, kind: MailKind, item: str) -> str:
     return f"{division}|{kind.value}|{item}"
+
+
+def _pause_from(row: dict[str, Any]) -> Pause:
+    return Pause(
+        row["target"],
+        date.fromisoformat(row["until"]),
+        row.get("reason", ""),
+        int(row["division"]) or None,
+    )
 
 
 def _claim_from(data: dict[str, Any]) -> Claim:

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from followup.errors import LedgerBusy, LedgerError
 from followup.model import Claim, Delivery, MailKind, Outcome, Pause, RunReport, Watermark
@@ -69,6 +70,10 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 """
 
+_CLAIM_COLUMNS = (
+    "SELECT key, division, kind, recipient, subject, amount, currency, claimed_at, run_id,"
+    " customer, outcome, reason FROM claims"
+)
 # Outcomes after which a claim's items count as covered. A plain failure is retried next run.
 _FINAL = tuple(o.value for o in Outcome if o is not Outcome.FAILED)
 
@@ -178,33 +183,46 @@ class SqliteLedger:
 
     def unfinished(self, division: int) -> list[Claim]:
         """Claims left without an outcome."""
-        rows = self._db.execute(
-            "SELECT key, division, kind, recipient, subject, amount, currency, claimed_at, run_id,"
-            " customer FROM claims WHERE division = ? AND outcome IS NULL ORDER BY claimed_at",
-            (division,),
-        ).fetchall()
-        claims = []
-        for key, div, kind, recipient, subject, amount, currency, claimed_at, run_id, cust in rows:
-            items = [
-                r[0]
-                for r in self._db.execute("SELECT item_id FROM claim_items WHERE key = ?", (key,))
-            ]
-            claims.append(
-                Claim(
-                    key=key,
-                    division=div,
-                    kind=MailKind(kind),
-                    item_ids=tuple(items),
-                    recipient=recipient,
-                    subject=subject,
-                    amount=Decimal(amount),
-                    currency=currency,
-                    claimed_at=datetime.fromisoformat(claimed_at),
-                    run_id=run_id,
-                    customer=cust,
-                )
+        return [c for c, _, _ in self._claims("division = ? AND outcome IS NULL", (division,))]
+
+    def _claims(
+        self, where: str, params: tuple[object, ...]
+    ) -> list[tuple[Claim, Outcome | None, str]]:
+        """Claims matching a condition, oldest first, with their outcome and reason."""
+        # `where` is one of this class's own constants, never user input.
+        query = f"{_CLAIM_COLUMNS} WHERE {where} ORDER BY claimed_at"
+        rows = self._db.execute(query, params).fetchall()
+        found = []
+        for (
+            key,
+            div,
+            kind,
+            recipient,
+            subject,
+            amount,
+            currency,
+            at,
+            run_id,
+            cust,
+            out,
+            why,
+        ) in rows:
+            items = self._db.execute("SELECT item_id FROM claim_items WHERE key = ?", (key,))
+            claim = Claim(
+                key=key,
+                division=div,
+                kind=MailKind(kind),
+                item_ids=tuple(r[0] for r in items),
+                recipient=recipient,
+                subject=subject,
+                amount=Decimal(amount),
+                currency=currency,
+                claimed_at=datetime.fromisoformat(at),
+                run_id=run_id,
+                customer=cust,
             )
-        return claims
+            found.append((claim, Outcome(out) if out else None, why or ""))
+        return found
 
     def last_mailed(self, division: int, kind: MailKind, since: date) -> dict[str, date]:
         """Per customer, the day of the latest claim of this kind that isn't a plain failure."""
@@ -255,6 +273,30 @@ class SqliteLedger:
         if row is None:
             return None
         return (Outcome(row[0]) if row[0] else None, row[1] or "")
+
+    # --- StatusView ----------------------------------------------------------------------
+
+    def recent_runs(self, limit: int) -> list[dict[str, Any]]:
+        """The latest run reports, newest first."""
+        rows = self._db.execute(
+            "SELECT report FROM runs ORDER BY started_at DESC LIMIT ?", (limit,)
+        ).fetchall()
+        return [json.loads(row[0]) for row in rows]
+
+    def attention(self) -> list[tuple[Claim, Outcome | None, str]]:
+        """Pending and uncertain claims, oldest first."""
+        found = self._claims("outcome IS NULL OR outcome = ?", (Outcome.UNCERTAIN.value,))
+        return [(c, out, why or "no outcome recorded yet") for c, out, why in found]
+
+    def all_pauses(self) -> list[Pause]:
+        """Every pause."""
+        rows = self._db.execute(
+            "SELECT target, division, until, reason FROM pauses ORDER BY division, target"
+        ).fetchall()
+        return [
+            Pause(target, date.fromisoformat(until), reason, div or None)
+            for target, div, until, reason in rows
+        ]
 
     # --- RunLog -------------------------------------------------------------------------
 

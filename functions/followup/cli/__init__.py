@@ -7,11 +7,11 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from followup.cli import pauses, preview, run
+from followup.cli import pauses, preview, run, status
 from followup.cli.common import EXIT_CONFIG, EXIT_FAILED
 from followup.errors import ConfigError, FollowupError
 
-COMMANDS = (run, pauses, preview)
+COMMANDS = (run, pauses, preview, status)
 
 
 def parser() -> argparse.ArgumentParser:

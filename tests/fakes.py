@@ -51,6 +51,9 @@ class FakeSource:
         self.data = data
         self.reads: list[tuple[int, int | None, date]] = []
         self.failing: dict[int, Exception] = {}
+        self.pdfs: dict[str, tuple[str, bytes]] = {}
+        self.pdf_requests: list[tuple[int, tuple[str, ...]]] = []
+        self.pdfs_fail: Exception | None = None
 
     def divisions(self) -> list[int]:
         return sorted(self.data)
@@ -64,7 +67,10 @@ class FakeSource:
         return replace(data, payments=payments)
 
     def invoice_pdfs(self, division: int, entry_ids: Sequence[str]) -> dict[str, tuple[str, bytes]]:
-        return {}
+        self.pdf_requests.append((division, tuple(entry_ids)))
+        if self.pdfs_fail is not None:
+            raise self.pdfs_fail
+        return {e: self.pdfs[e] for e in entry_ids if e in self.pdfs}
 
 
 @dataclass

@@ -85,14 +85,15 @@ def open_ledger(
     return ledger
 
 
-def _token_store(settings: Settings, clock: Clock, resources: ExitStack) -> TokenStore:
+def open_token_store(settings: Settings, clock: Clock, resources: ExitStack) -> TokenStore:
+    """The Exact token store the settings name (file, or Secret Manager with a lease)."""
     chosen = settings.tokens
     if isinstance(chosen, SecretManagerTokens):
         from followup.adapters.secret_manager_tokens import SecretManagerTokenStore
 
         leases = _firestore(chosen.project, chosen.database, resources)
         return SecretManagerTokenStore(
-            _secret_manager(chosen.api_endpoint),
+            secret_manager_client(chosen.api_endpoint),
             chosen.secret_name,
             leases.collection(chosen.lease_collection),
             clock,
@@ -110,38 +111,10 @@ def _mailer(settings: Settings, clock: Clock, resources: ExitStack) -> Mailer:
 
 def _gmail(chosen: GmailMail, modes: Modes, clock: Clock, resources: ExitStack) -> Mailer:
     from followup.adapters import gmail_credentials as google
-    from followup.adapters.gmail_mailer import RUN_AUTH, GmailMailer
+    from followup.adapters.gmail_mailer import GmailMailer
     from followup.adapters.gmail_quota import QuotaBucket
 
-    scopes = google.scopes_for({modes.confirmation, modes.reminder}, chosen.reconcile)
-    if chosen.delegation:
-        credentials: Any = google.delegated_credentials(
-            str(chosen.delegation), str(chosen.user), scopes, chosen.token_uri
-        )
-        hint = (
-            f"Gmail refused the delegated credentials for {chosen.user}: check the domain-wide "
-            "delegation entry (the service account's client id and these scopes) in the Admin "
-            "console, and that the service account may sign for itself (Token Creator)"
-        )
-    else:
-        secrets = _secret_manager(chosen.secret_manager_endpoint)
-        project = f"projects/{chosen.project}/secrets/"
-        client_secret = os.environ.get(GMAIL_SECRET_ENV, "")
-        if not client_secret and not chosen.client_secret_secret:
-            raise ConfigError(
-                [
-                    "mail.transport.client_secret_secret: missing value (the secret holding "
-                    f"the OAuth client secret, or set {GMAIL_SECRET_ENV})"
-                ]
-            )
-        client_secret = client_secret or google.read_secret(
-            secrets, project + chosen.client_secret_secret
-        )
-        refresh = google.read_secret(secrets, project + chosen.refresh_token_secret)
-        credentials = google.user_credentials(
-            refresh, chosen.client_id, client_secret, scopes, chosen.token_uri
-        )
-        hint = RUN_AUTH
+    credentials, scopes, hint = gmail_credentials(chosen, modes)
     service = google.gmail_service(
         credentials, api_endpoint=chosen.api_endpoint, timeout_seconds=chosen.timeout_seconds
     )
@@ -156,6 +129,53 @@ def _gmail(chosen: GmailMail, modes: Modes, clock: Clock, resources: ExitStack) 
     )
 
 
+def gmail_credentials(chosen: GmailMail, modes: Modes) -> tuple[Any, tuple[str, ...], str]:
+    """The Gmail credentials the settings name, the scopes they ask for, and what to do when
+    Gmail refuses them."""
+    from followup.adapters import gmail_credentials as google
+    from followup.adapters.gmail_mailer import RUN_AUTH
+
+    scopes = google.scopes_for({modes.confirmation, modes.reminder}, chosen.reconcile)
+    if chosen.delegation:
+        credentials: Any = google.delegated_credentials(
+            str(chosen.delegation), str(chosen.user), scopes, chosen.token_uri
+        )
+        hint = (
+            f"Gmail refused the delegated credentials for {chosen.user}: check the domain-wide "
+            "delegation entry (the service account's client id and these scopes) in the Admin "
+            "console, and that the service account may sign for itself (Token Creator)"
+        )
+        return credentials, scopes, hint
+    secrets = secret_manager_client(chosen.secret_manager_endpoint)
+    refresh = google.read_secret(secrets, gmail_secret_name(chosen, chosen.refresh_token_secret))
+    credentials = google.user_credentials(
+        refresh, chosen.client_id, gmail_client_secret(chosen, secrets), scopes, chosen.token_uri
+    )
+    return credentials, scopes, RUN_AUTH
+
+
+def gmail_secret_name(chosen: GmailMail, secret: str) -> str:
+    """The resource name of one of the Gmail transport's secrets."""
+    return f"projects/{chosen.project}/secrets/{secret}"
+
+
+def gmail_client_secret(chosen: GmailMail, secrets: Any) -> str:
+    """The OAuth client's secret: the environment wins over the secret named in the settings."""
+    from followup.adapters import gmail_credentials as google
+
+    client_secret = os.environ.get(GMAIL_SECRET_ENV, "")
+    if client_secret:
+        return client_secret
+    if not chosen.client_secret_secret:
+        raise ConfigError(
+            [
+                "mail.transport.client_secret_secret: missing value (the secret holding "
+                f"the OAuth client secret, or set {GMAIL_SECRET_ENV})"
+            ]
+        )
+    return google.read_secret(secrets, gmail_secret_name(chosen, chosen.client_secret_secret))
+
+
 def _firestore(project: str, database: str, resources: ExitStack) -> Any:
     from google.cloud import firestore
 
@@ -164,7 +184,8 @@ def _firestore(project: str, database: str, resources: ExitStack) -> Any:
     return client
 
 
-def _secret_manager(endpoint: str | None) -> Any:
+def secret_manager_client(endpoint: str | None) -> Any:
+    """A Secret Manager client; a loopback endpoint (a test stand-in) gets no credentials."""
     from google.cloud import secretmanager
 
     if endpoint and endpoint.startswith(("http://127.0.0.1", "http://localhost")):
@@ -179,9 +200,8 @@ def _secret_manager(endpoint: str | None) -> Any:
     return secretmanager.SecretManagerServiceClient(client_options=options)
 
 
-def build(settings: Settings, clock: Clock | None = None) -> App:
-    """Wire the adapters the settings name."""
-    clock = clock or SystemClock()
+def exact_secret(settings: Settings) -> str:
+    """The Exact app's client secret, or a ConfigError saying where to put it."""
     secret = settings.exact.secret()
     if not secret:
         raise ConfigError(
@@ -190,14 +210,31 @@ def build(settings: Settings, clock: Clock | None = None) -> App:
                 "environment variable FOLLOWUP_EXACT_CLIENT_SECRET)"
             ]
         )
+    return secret
+
+
+def open_exact(
+    settings: Settings, clock: Clock, resources: ExitStack
+) -> tuple[ExactAuth, ExactClient]:
+    """The Exact auth (on the configured token store) and the REST client, closed with
+    `resources`."""
+    store = open_token_store(settings, clock, resources)
+    auth = ExactAuth(
+        settings.exact.base_url, settings.exact.client_id, exact_secret(settings), store, clock
+    )
+    resources.callback(auth.close)
+    client = ExactClient(settings.exact.base_url, auth, clock, timeout=settings.exact.timeout_seconds)
+    resources.callback(client.close)
+    return auth, client
+
+
+def build(settings: Settings, clock: Clock | None = None) -> App:
+    """Wire the adapters the settings name."""
+    clock = clock or SystemClock()
+    exact_secret(settings)
     resources = ExitStack()
     try:
-        store = _token_store(settings, clock, resources)
-        auth = ExactAuth(settings.exact.base_url, settings.exact.client_id, secret, store, clock)
-        client = ExactClient(
-            settings.exact.base_url, auth, clock, timeout=settings.exact.timeout_seconds
-        )
-        resources.callback(client.close)
+        _, client = open_exact(settings, clock, resources)
         ledger = open_ledger(settings, clock, resources)
         mailer = _mailer(settings, clock, resources)
         composer = Composer(
@@ -231,6 +268,7 @@ def build(settings: Settings, clock: Clock | None = None) -> App:
         pauses=ledger,
         digest=settings.digest,
         digest_language=settings.languages.default,
+        attach_invoice_pdf=settings.mail.attach_invoice_pdf,
         divisions=tuple(settings.exact.divisions),
     )
     return App(settings, deps, resources)

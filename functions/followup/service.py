@@ -72,6 +72,7 @@ class Deps:
     divisions: tuple[int, ...] = ()  # empty: every division the token can see
     digest: Digest = field(default_factory=Digest)
     digest_language: str = "nl"
+    attach_invoice_pdf: bool = False  # reminders carry the invoice PDFs from Exact
 
 
 def run(
@@ -101,9 +102,9 @@ def run(
                 )
             except (ExactAuthError, MailerAuthError) as exc:
                 fatal = str(exc)
-                result = DivisionReport(division, error=fatal)
+                result = DivisionReport(division, error=fatal, retryable=exc.retryable)
             except FollowupError as exc:
-                result = DivisionReport(division, error=str(exc))
+                result = DivisionReport(division, error=str(exc), retryable=exc.retryable)
         if result.error:
             log.error("division %s failed: %s", division, result.error)
         report.divisions.append(result)
@@ -187,8 +188,10 @@ def run_division(
             log.warning("division %s: %s", division, note)
         result.entries.extend(_skipped(s, Outcome.SKIPPED) for s in plan.skips)
         result.entries.extend(_skipped(s, Outcome.ALREADY_DONE) for s in plan.done)
+        pdfs = _invoice_pdfs(deps, division, plan.mails, result) if not dry_run else {}
         for mail in plan.mails:
-            entry = _deliver(deps, mail, run_id, dry_run)
+            attachments = [pdfs[line.item_id] for line in mail.lines if line.item_id in pdfs]
+            entry = _deliver(deps, mail, run_id, dry_run, attachments)
             _log(entry)
             result.entries.append(entry)
         confirmations_final = all(
@@ -216,10 +219,36 @@ def _history(deps: Deps, division: int, data: DivisionData, run_date: date) -> H
     )
 
 
-def _deliver(deps: Deps, mail: PlannedMail, run_id: str, dry_run: bool) -> ReportEntry:
+def _invoice_pdfs(
+    deps: Deps, division: int, mails: Sequence[PlannedMail], result: DivisionReport
+) -> dict[str, tuple[str, bytes]]:
+    """The PDFs of the invoices the reminders list, in as few calls as Exact allows."""
+    if not deps.attach_invoice_pdf:
+        return {}
+    wanted = sorted(
+        {line.item_id for mail in mails if mail.kind is MailKind.REMINDER for line in mail.lines}
+    )
+    if not wanted:
+        return {}
+    try:
+        return deps.source.invoice_pdfs(division, wanted)
+    except FollowupError as exc:
+        note = f"invoice PDFs could not be read from Exact ({exc}): reminders go without them"
+        log.warning("division %s: %s", division, note)
+        result.notes.append(note)
+        return {}
+
+
+def _deliver(
+    deps: Deps,
+    mail: PlannedMail,
+    run_id: str,
+    dry_run: bool,
+    attachments: Sequence[tuple[str, bytes]] = (),
+) -> ReportEntry:
     """Compose, claim, deliver, record: one planned mail."""
     try:
-        message = deps.composer.message(mail, deps.clock.now())
+        message = deps.composer.message(mail, deps.clock.now(), attachments)
     except FollowupError as exc:
         return _entry(mail, Outcome.FAILED, f"could not compose: {exc}")
     subject = str(message["Subject"])

@@ -262,3 +262,28 @@ def test_a_failing_digest_is_reported_and_the_run_is_still_recorded() -> None:
     assert second.digest is not None
     assert second.digest.outcome is Outcome.FAILED
     assert deps.ledger.runs[-1] is second
+
+
+def test_reminders_carry_the_invoice_pdfs_fetched_once_per_division() -> None:
+    from dataclasses import replace
+
+    deps = replace(make(), attach_invoice_pdf=True)
+    deps.source.pdfs["entry-4"] = ("Factuur 20260004.pdf", b"%PDF-1.4 ...")
+    report = service.run(deps, RUN)
+    [reminder] = [e for e in report.entries() if e.kind is MailKind.REMINDER]
+    assert deps.composer.attachments[reminder.key] == ["Factuur 20260004.pdf"]
+    assert deps.source.pdf_requests == [(DIV, ("entry-4",))]
+    confirmations = [e for e in report.entries() if e.kind is MailKind.CONFIRMATION and e.key]
+    assert all(deps.composer.attachments[e.key] == [] for e in confirmations)
+
+
+def test_when_exact_cannot_give_the_pdfs_the_reminders_go_without_and_say_so() -> None:
+    from dataclasses import replace
+
+    from followup.errors import ExactServerError
+
+    deps = replace(make(), attach_invoice_pdf=True)
+    deps.source.pdfs_fail = ExactServerError("documents down", status=503)
+    report = service.run(deps, RUN)
+    assert "drafted" in outcomes(report, MailKind.REMINDER)
+    assert "invoice PDFs could not be read from Exact" in report.divisions[0].notes[0]

@@ -296,6 +296,7 @@ class DivisionReport:
     division: int
     entries: list[ReportEntry] = field(default_factory=list)
     error: str = ""
+    retryable: bool = False  # the error may go away when run again (5xx at the HTTP edge)
     exact_calls: int = 0
     notes: list[str] = field(default_factory=list)
     outstanding: dict[str, Decimal] = field(default_factory=dict)  # per currency: all open

@@ -63,6 +63,7 @@ def report_to_dict(report: RunReport) -> dict[str, Any]:
                 "division": d.division,
                 "ok": d.ok,
                 "error": d.error,
+                "retryable": d.retryable,
                 "exact_calls": d.exact_calls,
                 "notes": d.notes,
                 "outstanding": {k: str(v) for k, v in d.outstanding.items()},

@@ -223,7 +223,9 @@ def open_exact(
         settings.exact.base_url, settings.exact.client_id, exact_secret(settings), store, clock
     )
     resources.callback(auth.close)
-    client = ExactClient(settings.exact.base_url, auth, clock, timeout=settings.exact.timeout_seconds)
+    client = ExactClient(
+        settings.exact.base_url, auth, clock, timeout=settings.exact.timeout_seconds
+    )
     resources.callback(client.close)
     return auth, client
 

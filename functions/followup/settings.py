@@ -158,6 +158,7 @@ class GmailMail(_Section):
     max_attempts: int = Field(default=5, ge=1, le=10)
     timeout_seconds: float = Field(default=30.0, gt=0, le=300)
     token_uri: str = "https://oauth2.googleapis.com/token"  # noqa: S105 - a URL
+    auth_uri: str = "https://accounts.google.com/o/oauth2/auth"  # the consent screen
     api_endpoint: str | None = None  # tests: http://127.0.0.1:PORT/
     secret_manager_endpoint: str | None = None  # as [tokens] api_endpoint, for these secrets
 

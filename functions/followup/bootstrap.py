@@ -230,6 +230,25 @@ def open_exact(
     return auth, client
 
 
+def open_composer(settings: Settings) -> Composer:
+    """The composer on the owner's and the built-in templates, every template the settings
+    need loaded: a typo, or a language without templates, fails here (TemplateError)."""
+    composer = Composer(
+        settings.company,
+        search_path(settings.mail.templates),
+        text_only=settings.mail.text_only,
+        upsell=settings.confirmations.upsell,
+    )
+    languages = settings.languages
+    composer.verify(
+        ["confirmation", "reminder"],
+        sorted({*languages.map.values(), languages.default, languages.other}),
+    )
+    if settings.digest.enabled:
+        composer.verify(["digest"], [languages.default])
+    return composer
+
+
 def build(settings: Settings, clock: Clock | None = None) -> App:
     """Wire the adapters the settings name."""
     clock = clock or SystemClock()
@@ -239,20 +258,7 @@ def build(settings: Settings, clock: Clock | None = None) -> App:
         _, client = open_exact(settings, clock, resources)
         ledger = open_ledger(settings, clock, resources)
         mailer = _mailer(settings, clock, resources)
-        composer = Composer(
-            settings.company,
-            search_path(settings.mail.templates),
-            text_only=settings.mail.text_only,
-            upsell=settings.confirmations.upsell,
-        )
-        # A typo in an owner's template, or a language without templates, fails at start.
-        languages = settings.languages
-        composer.verify(
-            ["confirmation", "reminder"],
-            sorted({*languages.map.values(), languages.default, languages.other}),
-        )
-        if settings.digest.enabled:
-            composer.verify(["digest"], [languages.default])
+        composer = open_composer(settings)
     except BaseException:
         resources.close()
         raise

@@ -1,30 +1,75 @@
-"""Cloud Functions entry points. Thin: parse the request, call the service, answer."""
+"""Cloud Functions entry points. Thin: read the settings, hand the request to its door, answer.
+
+daily_run     Cloud Scheduler's call at 09:00 (OIDC; a repeated call runs once), or a manual run
+              with a JSON body {"date", "dry_run", "divisions", "mode"}; fans out over Cloud Tasks.
+run_division  one division's run, as a Cloud Tasks task delivers it (OIDC).
+
+Who may call is decided before the request gets here (Cloud Run's invoker IAM); what is asked is
+checked here. Answers are JSON; 5xx only when calling again may help. Google clients are made on
+first use, never at import.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
 
+import flask
 import functions_framework
 
-from followup import bootstrap, report, service, settings
-from followup.clock import SystemClock, business_date
-from followup.errors import ConfigError, FollowupError
+from followup import settings
+from followup.clock import SystemClock
+from followup.cloud import json_logs
+from followup.cloud.answers import Answer, for_error
+from followup.cloud.daily_run import daily_run as daily_door
+from followup.cloud.division_run import division_run as division_door
+from followup.errors import FollowupError, RequestError
+from followup.ports import Clock
+
+CONFIG_ENV = "FOLLOWUP_CONFIG"  # the settings file (deployed: a Secret Manager secret mounted)
+Door = Callable[[settings.Settings, Clock, Mapping[str, str], bytes], Answer]
+
+json_logs.install()
+log = logging.getLogger("followup.cloud")
 
 
 @functions_framework.http
-def daily_run(request: Any) -> tuple[str, int, dict[str, str]]:
-    """Run the daily job for the settings in FOLLOWUP_CONFIG; answer with the run report."""
-    headers = {"Content-Type": "application/json"}
+def daily_run(request: flask.Request) -> flask.Response:
+    """The daily run: scheduled (taken once per schedule time) or manual."""
+    return _serve(daily_door, request)
+
+
+@functions_framework.http
+def run_division(request: flask.Request) -> flask.Response:
+    """One division's run (a Cloud Tasks task's body: date, division, dry_run, mode, run_id)."""
+    return _serve(division_door, request)
+
+
+def _serve(door: Door, request: flask.Request) -> flask.Response:
+    if request.method != "POST":
+        return _respond(Answer(405, {"error": "method not allowed: use POST"}))
     try:
-        config = settings.load(Path(os.environ.get("FOLLOWUP_CONFIG", "followup.toml")))
-        clock = SystemClock()
-        with bootstrap.build(config, clock) as app:
-            result = service.run(app.deps, business_date(clock.now()))
-    except ConfigError as exc:
-        return json.dumps({"error": "invalid settings", "problems": exc.problems}), 500, headers
+        config = settings.load(Path(os.environ.get(CONFIG_ENV, "followup.toml")))
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        answer = door(config, SystemClock(), headers, request.get_data(cache=False))
     except FollowupError as exc:
-        return json.dumps({"error": str(exc)}), 503 if exc.retryable else 500, headers
-    return json.dumps(report.report_to_dict(result)), 200 if result.ok else 500, headers
+        answer = for_error(exc)
+        level = logging.WARNING if isinstance(exc, RequestError) else logging.ERROR
+        event = "bad_request" if isinstance(exc, RequestError) else "run_failed"
+        log.log(level, "%s: %s", event, exc, extra={"decision": {"event": event, **answer.body}})
+    except Exception:
+        log.exception("run_failed: unexpected error", extra={"decision": {"event": "run_failed"}})
+        answer = Answer(500, {"error": "unexpected error; see the logs", "retryable": True})
+    return _respond(answer)
+
+
+def _respond(answer: Answer) -> flask.Response:
+    return flask.Response(
+        json.dumps(answer.body, ensure_ascii=False),
+        status=answer.status,
+        mimetype="application/json",
+        headers={"Retry-After": "300"} if answer.status == 503 else None,
+    )

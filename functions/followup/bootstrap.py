@@ -30,6 +30,8 @@ from followup.settings import (
 
 if TYPE_CHECKING:  # the Google libraries load only when the settings ask for them
     from followup.adapters import firestore_ledger
+    from followup.cloud.ports import DivisionQueue, TriggerBook
+    from followup.settings import CloudTasks
 
 
 @dataclass
@@ -174,6 +176,43 @@ def gmail_client_secret(chosen: GmailMail, secrets: Any) -> str:
             ]
         )
     return google.read_secret(secrets, gmail_secret_name(chosen, chosen.client_secret_secret))
+
+
+def open_trigger_book(settings: Settings, clock: Clock, resources: ExitStack) -> TriggerBook:
+    """Where scheduler calls are remembered: beside the ledger (same file or database)."""
+    chosen, lease = settings.ledger, settings.cloud.trigger_lease_seconds
+    if isinstance(chosen, FirestoreLedger):
+        from followup.adapters.firestore_trigger_book import FirestoreTriggerBook
+
+        return FirestoreTriggerBook(
+            _firestore(chosen.project, chosen.database, resources),
+            clock,
+            prefix=chosen.collection_prefix,
+            lease_seconds=lease,
+            retention_days=chosen.retention_days,
+            timeout_seconds=chosen.timeout_seconds,
+        )
+    from followup.adapters.sqlite_trigger_book import SqliteTriggerBook
+
+    book = SqliteTriggerBook(chosen.path, clock, lease_seconds=lease)
+    resources.callback(book.close)
+    return book
+
+
+def division_queue(tasks: CloudTasks, resources: ExitStack) -> DivisionQueue:
+    """The Cloud Tasks queue the fan-out puts one task per division on."""
+    from followup.adapters import cloud_tasks_queue
+
+    client = cloud_tasks_queue.client(tasks.api_endpoint)
+    resources.callback(client.transport.close)
+    return cloud_tasks_queue.CloudTasksQueue(client, tasks)
+
+
+def visible_divisions(settings: Settings, clock: Clock) -> list[int]:
+    """Every division the Exact token can see (a fan-out when the settings list none)."""
+    with ExitStack() as resources:
+        _, client = open_exact(settings, clock, resources)
+        return sorted(ExactOnlineSource(client).divisions())
 
 
 def _firestore(project: str, database: str, resources: ExitStack) -> Any:

@@ -1,0 +1,1 @@
+"""The Google Cloud doors: HTTP requests in, one run or a fan-out over Cloud Tasks, JSON out."""

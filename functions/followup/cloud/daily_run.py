@@ -1,0 +1,142 @@
+"""The daily_run door: Cloud Scheduler's call at 09:00, or a manual run with a JSON body.
+
+A scheduler call is taken in the trigger book first (job + schedule time, created atomically),
+so a repeated delivery of the same call does nothing. Then one division runs here; more fan out
+as one named Cloud Tasks task each (fan_out.py); without [cloud.tasks] all run here.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping
+from contextlib import ExitStack
+from datetime import date
+
+from followup import bootstrap
+from followup.clock import business_date
+from followup.cloud import json_logs
+from followup.cloud.answers import ACCEPTED, OK, UNAVAILABLE, Answer
+from followup.cloud.division_run import run_inline
+from followup.cloud.fan_out import fan_out
+from followup.cloud.ports import Begun
+from followup.cloud.run_request import (
+    RunRequest,
+    SchedulerCall,
+    check_date,
+    check_divisions,
+    parse,
+    scheduler_call,
+)
+from followup.errors import FollowupError, RequestError
+from followup.ports import Clock
+from followup.settings import Settings
+
+log = logging.getLogger("followup.cloud")
+
+
+def daily_run(config: Settings, clock: Clock, headers: Mapping[str, str], body: bytes) -> Answer:
+    """Validate the call, take it once, then run inline or fan out."""
+    call = scheduler_call(headers)
+    request = parse(RunRequest, body)
+    if call and request.date is not None:
+        raise RequestError(["date: not allowed in a scheduled call (the schedule time sets it)"])
+    run_date = call.run_date if call else (request.date or business_date(clock.now()))
+    check_date(run_date, business_date(clock.now()), config.cloud.max_backdate_days)
+    if request.divisions:
+        check_divisions(request.divisions, config.exact.divisions)
+    if call is None:
+        run_id = uuid.uuid4().hex[:12]
+        with json_logs.context(run_id=run_id):
+            _decided("manual run", "manual_run", run_date, request)
+            return _dispatch(config, clock, request, run_date, run_id, manual=True)
+    with json_logs.context(run_id=call.run_id, trigger=call.trigger):
+        return _scheduled(config, clock, call, request, run_date)
+
+
+def _scheduled(
+    config: Settings, clock: Clock, call: SchedulerCall, request: RunRequest, run_date: date
+) -> Answer:
+    with ExitStack() as resources:
+        book = bootstrap.open_trigger_book(config, clock, resources)
+        begun = book.begin(call.trigger, run_date)
+        if begun is not Begun.NEW:
+            return _repeated(call, begun)
+        _decided("scheduled call taken", "scheduled_run", run_date, request)
+        try:
+            answer = _dispatch(config, clock, request, run_date, call.run_id, manual=False)
+        except FollowupError as exc:
+            book.finish(call.trigger, retry=exc.retryable)
+            raise
+        except BaseException:
+            book.finish(call.trigger, retry=True)
+            raise
+        book.finish(call.trigger, retry=answer.status >= UNAVAILABLE)
+        return answer
+
+
+def _repeated(call: SchedulerCall, begun: Begun) -> Answer:
+    """A scheduler call seen before: done (200), or still running elsewhere (503: ask again)."""
+    done = begun is Begun.DONE
+    message = (
+        "repeated scheduler call: already processed, nothing done"
+        if done
+        else "repeated scheduler call: another invocation is processing it; ask again later"
+    )
+    log.info(message, extra={"decision": {"event": "duplicate_call", "state": begun.value}})
+    body = {"duplicate": True, "state": begun.value, "trigger": call.trigger, "message": message}
+    return Answer(OK if done else UNAVAILABLE, body)
+
+
+def _dispatch(
+    config: Settings,
+    clock: Clock,
+    request: RunRequest,
+    run_date: date,
+    run_id: str,
+    *,
+    manual: bool,
+) -> Answer:
+    divisions = list(request.divisions or config.exact.divisions)
+    tasks = config.cloud.tasks
+    if tasks is not None and not divisions:
+        divisions = bootstrap.visible_divisions(config, clock)
+    if tasks is None or len(divisions) <= 1:
+        return run_inline(
+            config,
+            clock,
+            run_date,
+            divisions=divisions,
+            dry_run=request.dry_run,
+            mode=request.mode,
+            run_id=run_id,
+        )
+    with ExitStack() as resources:
+        queue = bootstrap.division_queue(tasks, resources)
+        body = fan_out(
+            queue,
+            divisions,
+            run_date,
+            dry_run=request.dry_run,
+            mode=request.mode,
+            run_id=run_id,
+            manual=manual,
+        )
+    return Answer(ACCEPTED, body)
+
+
+def _decided(what: str, event: str, run_date: date, request: RunRequest) -> None:
+    log.info(
+        "%s for %s",
+        what,
+        run_date.isoformat(),
+        extra={
+            "decision": {
+                "event": event,
+                "run_date": run_date.isoformat(),
+                "dry_run": request.dry_run,
+                "mode": request.mode or "settings",
+                "divisions": list(request.divisions or ()),
+            }
+        },
+    )

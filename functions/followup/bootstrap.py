@@ -205,7 +205,7 @@ def division_queue(tasks: CloudTasks, resources: ExitStack) -> DivisionQueue:
 
     client = cloud_tasks_queue.client(tasks.api_endpoint)
     resources.callback(client.transport.close)
-    return cloud_tasks_queue.CloudTasksQueue(client, tasks)
+    return cloud_tasks_queue.CloudTasksQueue(client, tasks, timeout_seconds=tasks.timeout_seconds)
 
 
 def visible_divisions(settings: Settings, clock: Clock) -> list[int]:

@@ -242,6 +242,7 @@ class CloudTasks(_Section):
     service_account: EmailStr  # whose OIDC token the task carries (run.invoker on run_division)
     audience: str = ""  # the token's audience; default: the url
     dispatch_deadline_seconds: int = Field(default=1800, ge=15, le=1800)
+    timeout_seconds: float = Field(default=30.0, gt=0, le=300)  # per task created, retries included
     api_endpoint: str | None = None  # tests: http://127.0.0.1:PORT
 
     @field_validator("url")

@@ -7,11 +7,11 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from followup.cli import pauses, preview, run, status
+from followup.cli import auth, doctor, pauses, preview, run, status
 from followup.cli.common import EXIT_CONFIG, EXIT_FAILED
 from followup.errors import ConfigError, FollowupError
 
-COMMANDS = (run, pauses, preview, status)
+COMMANDS = (run, pauses, preview, status, doctor, auth)
 
 
 def parser() -> argparse.ArgumentParser:

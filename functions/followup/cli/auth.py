@@ -1,0 +1,226 @@
+"""`followup auth exact` and `followup auth gmail`: a person's consent, kept where runs find it."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+import webbrowser
+from contextlib import ExitStack
+
+from followup import bootstrap, settings
+from followup.cli.common import EXIT_FAILED, EXIT_OK, Commands, config_option
+from followup.clock import SystemClock
+from followup.doctor.exact import tokens_place
+from followup.errors import ConfigError, ExactAuthError, ExactError
+from followup.exact.consent import Account, authorize_url, signed_in_account
+from followup.loopback import ConsentError, RedirectReceiver
+from followup.settings import GmailMail, Modes
+
+
+def register(commands: Commands) -> None:
+    """Add `auth exact` and `auth gmail`."""
+    auth = commands.add_parser(
+        "auth",
+        help="sign in to Exact Online or Gmail and store the tokens runs use",
+        description="Give followup a person's consent: `auth exact` for reading Exact Online, "
+        "`auth gmail` for drafting and sending in the Gmail mailbox. Both open the provider's "
+        "consent screen in a browser and take its answer on 127.0.0.1.",
+    )
+    services = auth.add_subparsers(dest="service", required=True, metavar="SERVICE")
+    exact = services.add_parser(
+        "exact",
+        help="sign in to Exact Online and store the tokens in the configured token store",
+        description="The OAuth sign-in for the Exact app of the settings: opens Exact's "
+        "consent screen, takes the redirect on http://127.0.0.1:PORT/callback (the state is "
+        "checked), stores the tokens in [tokens] (a file, or Secret Manager) and shows which "
+        "divisions the token can see. Exact only redirects to the URI registered for the app "
+        "in the Exact App Center: register http://127.0.0.1:PORT/callback there and pass the "
+        "same --port. Spends no token refresh.",
+    )
+    _options(exact)
+    exact.add_argument(
+        "--force-login",
+        action="store_true",
+        help="make Exact ask for the user name and password even when the browser is signed "
+        "in already (to consent as another Exact user)",
+    )
+    exact.set_defaults(handler=auth_exact_command)
+    gmail = services.add_parser(
+        "gmail",
+        help="consent for the Gmail mailbox (or check a domain-wide delegation)",
+        description='With [mail.transport] backend = "gmail" and refresh_token_secret: '
+        "Google's consent screen for the OAuth client of the settings, asking for the fewest "
+        "Gmail scopes the configured modes need (gmail.compose for drafts, gmail.send for "
+        "sending only, gmail.readonly with reconcile); the refresh token goes to that Secret "
+        "Manager secret. The OAuth client secret comes from FOLLOWUP_GMAIL_CLIENT_SECRET or "
+        "client_secret_secret. With delegation: checks that the service account gets a token "
+        "for the sender with those scopes, and says what to set up in the Admin console if not.",
+    )
+    _options(gmail)
+    gmail.set_defaults(handler=auth_gmail_command)
+
+
+def _options(command: argparse.ArgumentParser) -> None:
+    config_option(command)
+    command.add_argument(
+        "--no-browser",
+        action="store_true",
+        help="print the consent address instead of opening a browser (open it on any "
+        "browser of this computer)",
+    )
+    command.add_argument(
+        "--port",
+        type=_port,
+        default=0,
+        metavar="N",
+        help="the port on 127.0.0.1 that takes the redirect (default: a free one)",
+    )
+    command.add_argument(
+        "--timeout",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="how long to wait for the consent (default: 300)",
+    )
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}")
+    return int(text)
+
+
+def _interactive() -> None:
+    """Show each line at once, also through a pipe: the user must see the address now."""
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)
+
+
+def auth_exact_command(args: argparse.Namespace) -> int:
+    """Sign in to Exact Online and store the tokens."""
+    _interactive()
+    config = settings.load(args.config)
+    bootstrap.exact_secret(config)
+    clock = SystemClock()
+    with ExitStack() as resources:
+        receiver = resources.enter_context(RedirectReceiver(args.port))
+        auth, client = bootstrap.open_exact(config, clock, resources)
+        url = authorize_url(
+            config.exact.base_url,
+            config.exact.client_id,
+            receiver.redirect_uri,
+            receiver.state,
+            force_login=args.force_login,
+        )
+        print(f"Redirect URI (registered so for the app in the Exact App Center): "
+              f"{receiver.redirect_uri}")  # fmt: skip
+        _show(url, "Open this address in a browser and sign in to Exact Online:", args.no_browser)
+        print("Waiting for Exact Online's answer…")
+        redirect = receiver.wait(args.timeout)
+        try:
+            tokens = auth.exchange_code(redirect.code, receiver.redirect_uri)
+        except ExactAuthError as exc:
+            raise ConsentError(f"Exact did not accept the sign-in: {exc}") from None
+        print(
+            f"Signed in. Tokens stored in {tokens_place(config)}; the access token is valid "
+            f"until {tokens.access_expires_at:%H:%M}."
+        )
+        try:
+            account = signed_in_account(client)  # the access token just issued: no refresh
+        except ExactError as exc:
+            print(f"followup: the tokens are stored, but checking them failed: {exc}",
+                  file=sys.stderr)  # fmt: skip
+            return EXIT_FAILED
+    return _report_divisions(account, config.exact.divisions)
+
+
+def _show(url: str, intro: str, no_browser: bool) -> None:
+    if not no_browser and webbrowser.open(url):
+        print(f"A browser opened Exact's sign-in page. If not: {intro}\n  {url}")
+    else:
+        print(f"{intro}\n  {url}")
+
+
+def _report_divisions(account: Account, configured: list[int]) -> int:
+    who = f"{account.name} ({account.user_name})" if account.name else account.user_name
+    print(f"Exact Online user: {who}")
+    print(f"The token sees {len(account.divisions)} division(s):")
+    for code, name in account.divisions.items():
+        mark = "  (configured)" if code in configured else ""
+        print(f"  {code}  {name}{mark}")
+    if not configured:
+        print("No [exact] divisions configured: a run covers every division listed above.")
+    unseen = [d for d in configured if d not in account.divisions]
+    if unseen:
+        listed = ", ".join(str(d) for d in unseen)
+        print(
+            f"followup: configured but not visible to this user: {listed}. Correct [exact] "
+            "divisions, or give this Exact user access to them (and allow the app on them at "
+            "the sign-in), then run `followup auth exact` again.",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def auth_gmail_command(args: argparse.Namespace) -> int:
+    """The Gmail consent (stored in Secret Manager), or a check of the delegation."""
+    _interactive()
+    config = settings.load(args.config)
+    chosen = config.mail.transport
+    if not isinstance(chosen, GmailMail):
+        raise ConfigError(
+            [
+                'mail.transport.backend: "outbox" sends nothing through Gmail; set it to "gmail" '
+                "to use `followup auth gmail`"
+            ],
+            str(args.config),
+        )
+    from followup.adapters.gmail_check import check_configured
+
+    modes = config.mail.mode
+    if not chosen.delegation:
+        _gmail_consent(chosen, modes, args)
+    access = check_configured(  # the credentials as a run makes them
+        lambda: bootstrap.gmail_credentials(chosen, modes),
+        user=str(chosen.user),
+        delegation=chosen.delegation,
+    )
+    if not access.ok:
+        print(f"followup: {access.detail}\n  fix: {access.fix}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"OK: {access.detail}")
+    return EXIT_OK
+
+
+def _gmail_consent(chosen: GmailMail, modes: Modes, args: argparse.Namespace) -> None:
+    """Run Google's consent and store the refresh token in the configured secret."""
+    from google.auth.exceptions import GoogleAuthError
+
+    from followup.adapters import gmail_credentials as google
+    from followup.adapters.gmail_check import describe
+    from followup.adapters.gmail_consent import consent, store_secret
+
+    scopes = google.scopes_for({modes.confirmation, modes.reminder}, chosen.reconcile)
+    try:
+        secrets = bootstrap.secret_manager_client(chosen.secret_manager_endpoint)
+    except GoogleAuthError:
+        raise ConsentError(
+            "no Google credentials on this computer to reach Secret Manager: run `gcloud auth "
+            "application-default login` as a project owner first"
+        ) from None
+    secret = bootstrap.gmail_secret_name(chosen, chosen.refresh_token_secret)
+    print(f"Asking Google for: {describe(scopes)}")
+    refresh = consent(
+        client_id=chosen.client_id,
+        client_secret=bootstrap.gmail_client_secret(chosen, secrets),
+        scopes=scopes,
+        user=str(chosen.user),
+        auth_uri=chosen.auth_uri,
+        token_uri=chosen.token_uri,
+        open_browser=not args.no_browser,
+        port=args.port,
+        timeout_seconds=args.timeout,
+    )
+    print(f"The refresh token is stored as {store_secret(secrets, secret, refresh)}.")

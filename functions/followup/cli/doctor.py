@@ -1,0 +1,65 @@
+"""`followup doctor`: check everything a morning run needs; each problem with its fix."""
+
+from __future__ import annotations
+
+import argparse
+import textwrap
+
+from followup.cli.common import EXIT_FAILED, EXIT_OK, Commands, config_option
+from followup.clock import SystemClock
+from followup.doctor import run_checks
+from followup.doctor.checks import Check, Status
+
+WIDTH = 100
+
+
+def register(commands: Commands) -> None:
+    """Add `doctor`."""
+    doctor = commands.add_parser(
+        "doctor",
+        help="check the settings, tokens, Exact access, Gmail, the ledger and the templates",
+        description="Check everything a run depends on and print OK or PROBLEM per check, "
+        "each problem with its fix: the settings; the Exact token store; the Exact token "
+        "(used only while still valid: an expired one is left for the next run to refresh, "
+        "unless --refresh); access to each configured division (one call each); the Gmail "
+        "credentials against the scopes the configured modes need (drafts: gmail.compose, "
+        "sending only: gmail.send, reconcile: gmail.readonly); the ledger (a probe record "
+        "written and deleted); the templates of every configured language. Exit status 0 "
+        "when all is well, 1 when any check found a problem.",
+    )
+    config_option(doctor)
+    doctor.add_argument(
+        "--refresh",
+        action="store_true",
+        help="when the Exact access token has expired, refresh it so division access can be "
+        "checked now (one token call; it rotates the stored refresh token, as a run would)",
+    )
+    doctor.set_defaults(handler=doctor_command)
+
+
+def show(check: Check) -> str:
+    """A check as printed: the verdict, the name, the detail and, for a problem, the fix."""
+    head = f"{check.status.value:<8} {check.name}: {check.detail}"
+    lines = textwrap.wrap(head, WIDTH, subsequent_indent=" " * 9, break_on_hyphens=False)
+    if check.fix:
+        lines += textwrap.wrap(
+            f"fix: {check.fix}",
+            WIDTH,
+            initial_indent=" " * 9,
+            subsequent_indent=" " * 14,
+            break_on_hyphens=False,
+        )
+    return "\n".join(lines)
+
+
+def doctor_command(args: argparse.Namespace) -> int:
+    """Run every check; exit 1 if any found a problem."""
+    problems = 0
+    for check in run_checks(args.config, SystemClock(), refresh=args.refresh):
+        print(show(check), flush=True)
+        problems += check.status is Status.PROBLEM
+    if problems:
+        print(f"\n{problems} problem(s) found.")
+        return EXIT_FAILED
+    print("\nAll checks passed.")
+    return EXIT_OK

@@ -1,0 +1,125 @@
+"""`followup doctor`: every check a morning run depends on, each with its verdict and its cure.
+
+Settings, the Exact token store, the Exact token (used only while still valid: a refresh rotates
+the token pair and counts against the 200 token calls a day, so it happens only when asked),
+access to each division, the Gmail credentials against the configured modes, the ledger (a probe
+written and deleted), and the templates. A check never raises: any failure is a Check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+from followup import bootstrap, settings
+from followup.clock import business_date
+from followup.doctor.checks import Check, Impatient, ok, problem
+from followup.doctor.exact import exact_checks
+from followup.errors import ConfigError, FollowupError
+from followup.model import Pause
+from followup.ports import Clock
+from followup.settings import GmailMail, Settings, SqliteLedger
+
+PROBE = "~followup-doctor-probe~"  # no customer code or invoice number looks like this
+
+
+def run_checks(path: Path, clock: Clock, *, refresh: bool = False) -> Iterator[Check]:
+    """Every check, in order, as each completes."""
+    try:
+        config = settings.load(path)
+        bootstrap.exact_secret(config)
+    except ConfigError as exc:
+        yield problem(
+            "settings",
+            f"{exc.source}: " + "; ".join(exc.problems),
+            f"correct {path} (followup.example.toml shows every key)",
+        )
+        return
+    yield ok("settings", _summary(path, config))
+    patient = Impatient(clock)
+    with ExitStack() as resources:
+        yield from _guarded("Exact", lambda: exact_checks(config, patient, resources, refresh))
+    yield from _guarded("Gmail", lambda: iter([gmail_check(config)]))
+    with ExitStack() as resources:
+        yield from _guarded("ledger", lambda: iter([ledger_check(config, clock, resources)]))
+    yield from _guarded("templates", lambda: iter([templates_check(config)]))
+
+
+def _guarded(name: str, checks: Callable[[], Iterator[Check]]) -> Iterator[Check]:
+    """The checks; an unexpected failure becomes a PROBLEM instead of a traceback."""
+    try:
+        yield from checks()
+    except Exception as exc:  # doctor reports, it doesn't crash
+        yield problem(
+            name,
+            f"the check itself failed ({type(exc).__name__}: {exc})",
+            "run `followup -v doctor` for details",
+        )
+
+
+def _summary(path: Path, config: Settings) -> str:
+    divisions = ", ".join(str(d) for d in config.exact.divisions) or "every visible one"
+    modes = config.mail.mode
+    return (
+        f"{path} is valid; divisions: {divisions}; tokens: {config.tokens.backend}; ledger: "
+        f"{config.ledger.backend}; mail: {config.mail.transport.backend} (confirmations "
+        f"{modes.confirmation.value}, reminders {modes.reminder.value})"
+    )
+
+
+def gmail_check(config: Settings) -> Check:
+    """The Gmail credentials can get a token with the scopes the configured modes need."""
+    chosen = config.mail.transport
+    if not isinstance(chosen, GmailMail):
+        return ok("Gmail", f"not used: mails are written to {chosen.path}")
+    from followup.adapters.gmail_check import check_configured
+
+    access = check_configured(
+        lambda: bootstrap.gmail_credentials(chosen, config.mail.mode),
+        user=str(chosen.user),
+        delegation=chosen.delegation,
+    )
+    if access.ok:
+        return ok("Gmail", access.detail)
+    return problem("Gmail", access.detail, access.fix)
+
+
+def ledger_check(config: Settings, clock: Clock, resources: ExitStack) -> Check:
+    """The ledger opens, and takes a write and a delete (a pause nobody matches)."""
+    chosen = config.ledger
+    if isinstance(chosen, SqliteLedger):
+        where, fix = str(chosen.path), f"make {chosen.path.parent} writable for this user"
+    else:
+        where = f"Firestore {chosen.project}/{chosen.database} ({chosen.collection_prefix}*)"
+        fix = (
+            "create the database (`terraform apply`, infra/) and give this account "
+            "roles/datastore.user on the project"
+        )
+    try:
+        ledger = bootstrap.open_ledger(config, clock, resources)
+        probe = Pause(
+            PROBE, business_date(clock.now()), "followup doctor: a probe, deleted at once"
+        )
+        ledger.pause(probe)
+        if not ledger.resume(PROBE, None):
+            return problem("ledger", f"{where}: a probe written could not be found again", fix)
+    except FollowupError as exc:
+        return problem("ledger", str(exc), fix)
+    return ok("ledger", f"{where}: a probe record written and deleted")
+
+
+def templates_check(config: Settings) -> Check:
+    """Every template the configured languages need loads."""
+    languages = config.languages
+    wanted = ", ".join(sorted({*languages.map.values(), languages.default, languages.other}))
+    try:
+        bootstrap.open_composer(config)
+    except FollowupError as exc:
+        where = config.mail.templates or "the built-in templates"
+        return problem(
+            "templates",
+            str(exc),
+            f"correct the template in {where}; `followup preview` renders every one",
+        )
+    return ok("templates", f"confirmations and reminders load in {wanted}")

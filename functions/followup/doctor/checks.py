@@ -1,0 +1,83 @@
+"""A doctor's check and its verdict, and the two adapters the checks run with: a clock that
+won't wait long, and a bearer auth that never refreshes."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+import httpx
+
+from followup.errors import FollowupError
+from followup.ports import Clock
+
+MAX_WAIT_SECONDS = 5.0
+
+
+class Status(StrEnum):
+    """A check's verdict."""
+
+    OK = "OK"
+    PROBLEM = "PROBLEM"
+    SKIPPED = "SKIPPED"  # could not be checked now; not a problem by itself
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the doctor's report."""
+
+    name: str
+    status: Status
+    detail: str
+    fix: str = ""
+
+
+def ok(name: str, detail: str) -> Check:
+    """A check that passed."""
+    return Check(name, Status.OK, detail)
+
+
+def problem(name: str, detail: str, fix: str) -> Check:
+    """A check that failed, with what to do."""
+    return Check(name, Status.PROBLEM, detail, fix)
+
+
+def skipped(name: str, why: str) -> Check:
+    """A check that could not run now."""
+    return Check(name, Status.SKIPPED, why)
+
+
+class WouldWait(FollowupError):
+    """Doctor won't sit out a rate limit or Exact's 570 s between refreshes."""
+
+
+class Impatient:
+    """A Clock that waits a few seconds at most: longer waits raise WouldWait."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+
+    def now(self) -> datetime:
+        """The wrapped clock's time."""
+        return self._clock.now()
+
+    def sleep(self, seconds: float) -> None:
+        """Sleep briefly, or refuse."""
+        if seconds > MAX_WAIT_SECONDS:
+            until = self._clock.now() + timedelta(seconds=seconds)
+            raise WouldWait(f"Exact asks to wait until {until:%H:%M:%S}; try again after that")
+        self._clock.sleep(seconds)
+
+
+class Bearer(httpx.Auth):
+    """One access token as is: a 401 stays a 401 (no refresh behind the user's back)."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """Send with the token."""
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        yield request

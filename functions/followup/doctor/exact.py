@@ -1,0 +1,158 @@
+"""The doctor's Exact checks: the token store, the token, and access to each division.
+
+No refresh unless asked: a still valid access token is used as is (a 401 on it is reported, not
+mended by a refresh), and an expired one is reported with when the next run will refresh it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+from datetime import datetime, timedelta
+
+from followup import bootstrap
+from followup.doctor.checks import Bearer, Check, WouldWait, ok, problem, skipped
+from followup.errors import (
+    ExactAuthError,
+    ExactError,
+    ExactRequestError,
+    ExactTokenRevoked,
+    FollowupError,
+)
+from followup.exact.auth import EXPIRY_MARGIN
+from followup.exact.client import ExactClient
+from followup.exact.consent import division_name, signed_in_account
+from followup.ports import Clock
+from followup.settings import FileTokens, Settings
+
+REFRESH_TOKEN_DAYS = 30  # Exact drops a refresh token unused this long
+SIGN_IN = "run `followup auth exact --config FILE` (a new sign-in to Exact Online)"
+
+
+def tokens_place(config: Settings) -> str:
+    """Where the Exact tokens are kept, in words."""
+    chosen = config.tokens
+    if isinstance(chosen, FileTokens):
+        return str(chosen.path)
+    return f"the Secret Manager secret {chosen.secret_name}"
+
+
+def _when(moment: datetime, now: datetime) -> str:
+    ago = now - moment
+    if ago < timedelta(hours=1):
+        span = f"{max(int(ago.total_seconds() // 60), 0)} min ago"
+    elif ago < timedelta(days=2):
+        span = f"{int(ago.total_seconds() // 3600)} h ago"
+    else:
+        span = f"{ago.days} days ago"
+    return f"{moment:%Y-%m-%d %H:%M} ({span})"
+
+
+def exact_checks(
+    config: Settings, clock: Clock, resources: ExitStack, refresh: bool
+) -> Iterator[Check]:
+    """Token store, token, divisions."""
+    place = tokens_place(config)
+    try:
+        tokens = bootstrap.open_token_store(config, clock, resources).load()
+    except FollowupError as exc:
+        yield problem("token store", str(exc), SIGN_IN)
+        yield skipped("Exact token", "no readable tokens")
+        return
+    if tokens is None:
+        yield problem("token store", f"no Exact tokens in {place}", SIGN_IN)
+        yield skipped("Exact token", "no tokens")
+        return
+    now = clock.now()
+    yield ok(
+        "token store",
+        f"{place} holds Exact tokens, last refreshed {_when(tokens.refreshed_at, now)}",
+    )
+    if now - tokens.refreshed_at > timedelta(days=REFRESH_TOKEN_DAYS):
+        yield problem(
+            "Exact token",
+            f"the refresh token was last used {(now - tokens.refreshed_at).days} days ago; Exact "
+            f"drops refresh tokens unused for {REFRESH_TOKEN_DAYS} days",
+            SIGN_IN,
+        )
+        return
+    if now < tokens.access_expires_at - EXPIRY_MARGIN:
+        token, how = tokens.access_token, f"valid until {tokens.access_expires_at:%H:%M}"
+    elif not refresh:
+        yield ok(
+            "Exact token",
+            f"the access token expired at {tokens.access_expires_at:%Y-%m-%d %H:%M}; the next "
+            "run will refresh it (not done now: each refresh rotates the refresh token)",
+        )
+        yield skipped(
+            "divisions",
+            "checking them needs a valid access token: `followup doctor --refresh` spends one "
+            "refresh to check them now",
+        )
+        return
+    else:
+        try:
+            auth, _ = bootstrap.open_exact(config, clock, resources)
+            token, how = auth.access_token(), "refreshed just now"
+        except ExactTokenRevoked as exc:
+            yield problem("Exact token", str(exc), SIGN_IN + ": only that mends a broken chain")
+            return
+        except WouldWait as exc:
+            yield problem("Exact token", f"Exact won't refresh yet: {exc}", "run doctor later")
+            return
+        except FollowupError as exc:
+            yield problem(
+                "Exact token",
+                f"the refresh failed: {exc}",
+                "run `followup doctor` later; if it persists, " + SIGN_IN,
+            )
+            return
+    client = ExactClient(
+        config.exact.base_url,
+        Bearer(token),
+        clock,
+        timeout=config.exact.timeout_seconds,
+        max_attempts=2,
+    )
+    resources.callback(client.close)
+    try:
+        account = signed_in_account(client)
+    except ExactAuthError as exc:
+        yield problem(
+            "Exact token",
+            f"Exact refused the stored access token ({exc})",
+            "the next run will refresh it; if that fails too, " + SIGN_IN,
+        )
+        return
+    except FollowupError as exc:
+        yield problem("Exact token", f"current/Me failed: {exc}", "try again later")
+        return
+    who = account.name or account.user_name
+    yield ok("Exact token", f"{how}; signed in as {who} ({account.user_name})")
+    yield from _division_checks(client, config.exact.divisions, account.divisions)
+
+
+def _division_checks(
+    client: ExactClient, configured: list[int], visible: dict[int, str]
+) -> Iterator[Check]:
+    if not configured:
+        listed = ", ".join(f"{code} {name}" for code, name in visible.items()) or "none"
+        yield ok("divisions", f"none configured: a run covers every visible one: {listed}")
+        return
+    seen = ", ".join(str(code) for code in visible) or "none"
+    for division in configured:
+        name = f"division {division}"
+        try:
+            description = division_name(client, division)
+        except (ExactAuthError, ExactRequestError) as exc:
+            yield problem(
+                name,
+                f"no access ({exc})",
+                f"correct [exact] divisions (this Exact user sees: {seen}), or give the user "
+                "access to it in Exact and allow the app on it with `followup auth exact`",
+            )
+            continue
+        except ExactError as exc:
+            yield problem(name, f"could not be checked ({exc})", "try again later")
+            continue
+        yield ok(name, description or "accessible")

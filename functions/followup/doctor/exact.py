@@ -77,7 +77,7 @@ def exact_checks(
         )
         return
     if now < tokens.access_expires_at - EXPIRY_MARGIN:
-        token, how = tokens.access_token, f"valid until {tokens.access_expires_at:%H:%M}"
+        token, how = tokens.access_token, f"stored, valid until {tokens.access_expires_at:%H:%M}"
     elif not refresh:
         yield ok(
             "Exact token",

@@ -112,7 +112,7 @@ def _refused(
     if error == "invalid_scope":
         return Access(
             False,
-            f"the stored consent does not cover {', '.join(short(s) for s in needed)} ({said})",
+            f"the stored consent does not cover all of {', '.join(map(short, needed))} ({said})",
             "run `followup auth gmail` (the modes in the settings changed since the last consent)",
         )
     if error == "invalid_grant":

@@ -4,7 +4,7 @@ POST /v2/projects/P/locations/L/queues/Q/tasks   {"task": {...}} → the task, o
      409 ALREADY_EXISTS when a task of that name exists (Cloud Tasks keeps a name blocked for
      about an hour after its task ran), 404 NOT_FOUND for an unknown queue.
 Errors in Google's JSON error shape, as the real `CloudTasksClient(transport="rest")` reads them.
-`fail_next` makes the next N creates answer 503 UNAVAILABLE (a Cloud Tasks outage).
+`down_after` = N: once N tasks exist, every create answers 503 UNAVAILABLE (an outage).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ class TasksState:
     queues: set[str] = field(default_factory=set)
     tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
     creates: list[str] = field(default_factory=list)
-    fail_next: int = 0
+    down_after: int | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def payloads(self) -> list[dict[str, Any]]:
@@ -53,8 +53,7 @@ class _Handler(BaseHTTPRequestHandler):
         name = str(task.get("name", ""))
         with state.lock:
             state.creates.append(name)
-            if state.fail_next > 0:
-                state.fail_next -= 1
+            if state.down_after is not None and len(state.tasks) >= state.down_after:
                 return self._error(503, "UNAVAILABLE", "The service is currently unavailable.")
             if match["queue"] not in state.queues:
                 return self._error(404, "NOT_FOUND", f"Queue does not exist: {match['queue']}")

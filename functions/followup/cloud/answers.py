@@ -9,7 +9,7 @@ from followup.errors import ConfigError, FollowupError, RequestError
 from followup.model import Outcome, RunReport
 from followup.report import report_to_dict
 
-OK, ACCEPTED = 200, 202
+OK, ACCEPTED, MULTIPLE_CHOICES = 200, 202, 300  # 2xx: done
 BAD_REQUEST = 400  # the caller's body, headers or date
 UNPROCESSABLE = 422  # settings or credentials: fix them, calling again won't help
 UNAVAILABLE = 503  # a retry may succeed (Exact or Google down, a division busy, a failed send)

@@ -1,8 +1,10 @@
 """The daily_run door: Cloud Scheduler's call at 09:00, or a manual run with a JSON body.
 
 A scheduler call is taken in the trigger book first (job + schedule time, created atomically),
-so a repeated delivery of the same call does nothing. Then one division runs here; more fan out
-as one named Cloud Tasks task each (fan_out.py); without [cloud.tasks] all run here.
+so a repeated delivery of the same call does nothing once an attempt succeeded; an attempt that
+failed (any non-2xx answer) leaves the call open for the scheduler's retry. Then one division
+runs here; more fan out as one named Cloud Tasks task each (fan_out.py); without [cloud.tasks]
+they all run here.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from datetime import date
 from followup import bootstrap
 from followup.clock import business_date
 from followup.cloud import json_logs
-from followup.cloud.answers import ACCEPTED, OK, UNAVAILABLE, Answer
+from followup.cloud.answers import ACCEPTED, MULTIPLE_CHOICES, OK, UNAVAILABLE, Answer
 from followup.cloud.division_run import run_inline
 from followup.cloud.fan_out import fan_out
 from followup.cloud.ports import Begun
@@ -28,7 +30,7 @@ from followup.cloud.run_request import (
     parse,
     scheduler_call,
 )
-from followup.errors import FollowupError, RequestError
+from followup.errors import RequestError
 from followup.ports import Clock
 from followup.settings import Settings
 
@@ -65,13 +67,10 @@ def _scheduled(
         _decided("scheduled call taken", "scheduled_run", run_date, request)
         try:
             answer = _dispatch(config, clock, request, run_date, call.run_id, manual=False)
-        except FollowupError as exc:
-            book.finish(call.trigger, retry=exc.retryable)
-            raise
         except BaseException:
-            book.finish(call.trigger, retry=True)
+            book.finish(call.trigger, retry=True)  # a failed attempt may be taken again
             raise
-        book.finish(call.trigger, retry=answer.status >= UNAVAILABLE)
+        book.finish(call.trigger, retry=answer.status >= MULTIPLE_CHOICES)
         return answer
 
 

@@ -3,9 +3,11 @@ known failure reported with its fix."""
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -152,3 +154,27 @@ def test_invalid_settings_are_a_problem_and_nothing_else_is_tried(tmp_path: Path
     assert line.startswith("PROBLEM")
     assert "company.from_address: missing value" in line
     assert "token store" not in result.stdout
+
+
+def _commands(parser: argparse.ArgumentParser, path: str = "") -> Iterator[tuple[str, Any]]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield f"{path} {name}".strip(), sub
+                yield from _commands(sub, f"{path} {name}")
+
+
+def test_every_command_has_a_description_and_every_option_a_help_text() -> None:
+    from followup import cli
+
+    commands = dict(_commands(cli.parser()))
+    assert {"run", "doctor", "auth", "auth exact", "auth gmail", "status"} <= set(commands)
+    for name, command in commands.items():
+        assert command.description, f"`followup {name}` has no description"
+        for action in command._actions:
+            if not isinstance(action, argparse._SubParsersAction):
+                assert action.help, f"`followup {name}` {action.option_strings} has no help"
+    result = followup("auth", "exact", "--help", cwd=Path.cwd())
+    assert result.returncode == 0
+    assert "--port N" in result.stdout
+    assert "http://127.0.0.1:8765/callback" in result.stdout

@@ -38,7 +38,12 @@ def register(commands: Commands) -> None:
         "in the Exact App Center: register http://127.0.0.1:PORT/callback there and pass the "
         "same --port. Spends no token refresh.",
     )
-    _options(exact)
+    _options(
+        exact,
+        "the port on 127.0.0.1 that takes Exact's redirect: the one in the redirect URI "
+        "registered for the app, e.g. 8765 for http://127.0.0.1:8765/callback (default: a free "
+        "port, printed before the sign-in)",
+    )
     exact.add_argument(
         "--force-login",
         action="store_true",
@@ -57,11 +62,15 @@ def register(commands: Commands) -> None:
         "client_secret_secret. With delegation: checks that the service account gets a token "
         "for the sender with those scopes, and says what to set up in the Admin console if not.",
     )
-    _options(gmail)
+    _options(
+        gmail,
+        "the port on 127.0.0.1 that takes Google's redirect (default: a free one; Google "
+        "accepts any port for a desktop OAuth client)",
+    )
     gmail.set_defaults(handler=auth_gmail_command)
 
 
-def _options(command: argparse.ArgumentParser) -> None:
+def _options(command: argparse.ArgumentParser, port_help: str) -> None:
     config_option(command)
     command.add_argument(
         "--no-browser",
@@ -74,7 +83,7 @@ def _options(command: argparse.ArgumentParser) -> None:
         type=_port,
         default=0,
         metavar="N",
-        help="the port on 127.0.0.1 that takes the redirect (default: a free one)",
+        help=port_help,
     )
     command.add_argument(
         "--timeout",

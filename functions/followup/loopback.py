@@ -35,6 +35,7 @@ class Redirect:
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
+    timeout = 5  # a browser's idle pre-connection must not hold up the one real request
 
     def do_GET(self) -> None:
         url = urlsplit(self.path)

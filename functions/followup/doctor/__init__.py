@@ -51,11 +51,13 @@ def _guarded(name: str, checks: Callable[[], Iterator[Check]]) -> Iterator[Check
     try:
         yield from checks()
     except Exception as exc:  # doctor reports, it doesn't crash
-        yield problem(
-            name,
-            f"the check itself failed ({type(exc).__name__}: {exc})",
-            "run `followup -v doctor` for details",
-        )
+        fix = "run `followup -v doctor` for details"
+        if type(exc).__name__ == "DefaultCredentialsError":  # google.auth, not imported here
+            fix = (
+                "this computer has no Google sign-in: `gcloud auth application-default login` "
+                "(or run where the service account is)"
+            )
+        yield problem(name, f"the check itself failed ({type(exc).__name__}: {exc})", fix)
 
 
 def _summary(path: Path, config: Settings) -> str:

@@ -21,7 +21,7 @@ from followup.errors import (
 )
 from followup.exact.auth import EXPIRY_MARGIN
 from followup.exact.client import ExactClient
-from followup.exact.consent import division_name, signed_in_account
+from followup.exact.consent import division_name, me, visible_divisions
 from followup.ports import Clock
 from followup.settings import FileTokens, Settings
 
@@ -116,7 +116,7 @@ def exact_checks(
     )
     resources.callback(client.close)
     try:
-        account = signed_in_account(client)
+        account = me(client)
     except ExactAuthError as exc:
         yield problem(
             "Exact token",
@@ -129,22 +129,25 @@ def exact_checks(
         return
     who = account.name or account.user_name
     yield ok("Exact token", f"{how}; signed in as {who} ({account.user_name})")
-    yield from _division_checks(client, config.exact.divisions, account.divisions)
+    yield from _division_checks(client, config.exact.divisions, account.current_division)
 
 
 def _division_checks(
-    client: ExactClient, configured: list[int], visible: dict[int, str]
+    client: ExactClient, configured: list[int], current: int | None
 ) -> Iterator[Check]:
+    def visible() -> dict[int, str]:  # only when needed: a listing of hundreds takes pages
+        return visible_divisions(client, current) if current is not None else {}
+
     if not configured:
-        listed = ", ".join(f"{code} {name}" for code, name in visible.items()) or "none"
+        listed = ", ".join(f"{code} {name}" for code, name in visible().items()) or "none"
         yield ok("divisions", f"none configured: a run covers every visible one: {listed}")
         return
-    seen = ", ".join(str(code) for code in visible) or "none"
     for division in configured:
         name = f"division {division}"
         try:
             description = division_name(client, division)
         except (ExactAuthError, ExactRequestError) as exc:
+            seen = ", ".join(str(code) for code in visible()) or "none"
             yield problem(
                 name,
                 f"no access ({exc})",

@@ -7,7 +7,7 @@ token that exchange (or the store) holds while it is valid.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from followup.exact.client import ExactClient
@@ -42,25 +42,36 @@ def authorize_url(
 
 
 def signed_in_account(client: ExactClient) -> Account:
-    """`current/Me` (no division: free of the daily limit), then `system/Divisions` of the
-    current division: every division the user granted the app."""
-    me = client.get_all("current/Me", {"$select": "CurrentDivision,FullName,UserName"})
-    row = me[0] if me else {}
+    """Who signed in (`current/Me`: no division, free of the daily limit) and every division
+    the user granted the app (`system/Divisions` of the current division)."""
+    account = me(client)
+    if account.current_division is None:
+        return account
+    return replace(account, divisions=visible_divisions(client, account.current_division))
+
+
+def me(client: ExactClient) -> Account:
+    """`current/Me` only: the divisions are left empty."""
+    rows = client.get_all("current/Me", {"$select": "CurrentDivision,FullName,UserName"})
+    row = rows[0] if rows else {}
     current = row.get("CurrentDivision")
-    divisions: dict[int, str] = {}
-    if current is not None:
-        listed = client.get_all(f"{int(current)}/system/Divisions", {"$select": "Code,Description"})
-        divisions = {
-            int(r["Code"]): str(r.get("Description") or "").strip()
-            for r in listed
-            if r.get("Code") is not None
-        }
     return Account(
         name=str(row.get("FullName") or ""),
         user_name=str(row.get("UserName") or ""),
         current_division=int(current) if current is not None else None,
-        divisions=dict(sorted(divisions.items())),
+        divisions={},
     )
+
+
+def visible_divisions(client: ExactClient, current: int) -> dict[int, str]:
+    """Code → name of every division the token can see, by code."""
+    listed = client.get_all(f"{current}/system/Divisions", {"$select": "Code,Description"})
+    found = {
+        int(r["Code"]): str(r.get("Description") or "").strip()
+        for r in listed
+        if r.get("Code") is not None
+    }
+    return dict(sorted(found.items()))
 
 
 def division_name(client: ExactClient, division: int) -> str:

@@ -5,7 +5,9 @@ file) configured by a settings file in tmp_path, and a local Cloud Tasks stand-i
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -102,14 +104,25 @@ def answer(response: Any) -> dict[str, Any]:
     return dict(json.loads(response.get_data(as_text=True)))
 
 
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    """main.py installs the JSON log handler on import: take it away after each test."""
+    root, ours = logging.getLogger(), logging.getLogger("followup")
+    saved = (list(root.handlers), root.level, ours.level)
+    yield
+    root.handlers[:] = saved[0]
+    root.setLevel(saved[1])
+    ours.setLevel(saved[2])
+
+
 @pytest.fixture
 def today() -> date:
     """Today in Amsterdam (the entry points use the real clock)."""
     return business_date(datetime.now(AMSTERDAM))
 
 
-@pytest.fixture
-def site(tmp_path: Path, today: date, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
+@contextmanager
+def open_site(tmp_path: Path, today: date, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
     """The sandbox with three demo divisions on 127.0.0.1, and consent given for them."""
     state = SandboxState()
     for division in DIVISIONS:
@@ -120,6 +133,13 @@ def site(tmp_path: Path, today: date, monkeypatch: pytest.MonkeyPatch) -> Iterat
         monkeypatch.setenv("FOLLOWUP_EXACT_CLIENT_SECRET", state.client_secret)
         monkeypatch.delenv("FOLLOWUP_TEMPLATES", raising=False)
         yield Site(tmp_path, state, server.base_url, today)
+
+
+@pytest.fixture
+def site(tmp_path: Path, today: date, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
+    """One installation on the sandbox (see open_site)."""
+    with open_site(tmp_path, today, monkeypatch) as opened:
+        yield opened
 
 
 @pytest.fixture

@@ -9,11 +9,14 @@ import pytest
 from google.cloud import firestore
 
 from cloud import trigger_book_cases as cases
-from cloud.conftest import DIVISIONS, answer, open_site, scheduled
+from cloud.conftest import DIVISIONS, answer, open_site, restore_logging, scheduled
 from fakes import FakeClock
 from followup.adapters.firestore_trigger_book import FirestoreTriggerBook
 from followup.clock import AMSTERDAM, business_date
 from gcp.conftest import PROJECT
+
+__all__ = ["restore_logging"]  # main.py's JSON log handler is taken away after each test
+pytestmark = pytest.mark.usefixtures("restore_logging")
 
 
 @pytest.fixture

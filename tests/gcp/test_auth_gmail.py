@@ -4,11 +4,9 @@ Google: the consent's "browser" is an httpx GET following the stand-in's redirec
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 from collections.abc import Iterator
-from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -19,7 +17,6 @@ from cli_support import FOLLOWUP
 from followup import cli
 from followup.adapters.gmail_check import check_access
 from followup.adapters.gmail_credentials import COMPOSE, READONLY, SEND, delegated_credentials
-from followup.clock import AMSTERDAM
 from followup.sandbox.server import SandboxServer
 from followup.sandbox.state import SandboxState
 from gcp.google_oauth_server import GoogleOAuthServer
@@ -81,21 +78,21 @@ secret_manager_endpoint = "{secrets.endpoint}"
     return path
 
 
-def auth_gmail(config: Path, client_secret: str) -> subprocess.CompletedProcess[str]:
-    """Run `followup auth gmail --no-browser`, consenting with an httpx GET of its address."""
+def consent_in(command: str, config: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run `followup auth COMMAND --no-browser`, consenting with an httpx GET of its address."""
     process = subprocess.Popen(  # noqa: S603 - our own console script
-        [FOLLOWUP, "auth", "gmail", "--config", str(config), "--no-browser", "--timeout", "20"],
+        [FOLLOWUP, "auth", command, "--config", str(config), "--no-browser", "--timeout", "20"],
         cwd=config.parent,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "FOLLOWUP_GMAIL_CLIENT_SECRET": client_secret},
+        env={**os.environ, **env},
     )
     assert process.stdout is not None
     printed = []
     for line in process.stdout:
         printed.append(line)
-        if line.strip().startswith("http://127.0.0.1") and "/auth?" in line:
+        if line.strip().startswith("http://127.0.0.1") and "auth?" in line:
             page = httpx.get(line.strip(), follow_redirects=True, timeout=10)
             assert page.status_code == 200
             break
@@ -105,16 +102,9 @@ def auth_gmail(config: Path, client_secret: str) -> subprocess.CompletedProcess[
     )
 
 
-def store_exact_tokens(secrets: SecretManagerServer, state: SandboxState) -> None:
-    issued = state.issue_tokens()
-    now = datetime.now(AMSTERDAM)
-    payload = {
-        "access_token": issued["access_token"],
-        "access_expires_at": (now + timedelta(seconds=600)).isoformat(),
-        "refresh_token": issued["refresh_token"],
-        "refreshed_at": now.isoformat(),
-    }
-    secrets.state.secrets[EXACT_SECRET].append(Version(1, json.dumps(payload).encode()))
+def auth_gmail(config: Path, client_secret: str) -> subprocess.CompletedProcess[str]:
+    """`followup auth gmail`, the consent given."""
+    return consent_in("gmail", config, {"FOLLOWUP_GMAIL_CLIENT_SECRET": client_secret})
 
 
 def doctor(config: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, str]]:
@@ -131,7 +121,7 @@ def doctor(config: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[
     return code, checks
 
 
-def test_auth_gmail_stores_the_consent_and_doctor_checks_it_against_the_modes(
+def test_both_consents_land_in_secret_manager_and_doctor_checks_them_against_the_modes(
     google: tuple[GoogleOAuthServer, SecretManagerServer],
     firestore_emulator: str,
     prefix: str,
@@ -160,7 +150,12 @@ def test_auth_gmail_stores_the_consent_and_doctor_checks_it_against_the_modes(
         assert refresh not in result.stdout + result.stderr
         assert oauth.state.client_secret not in result.stdout + result.stderr
 
-        store_exact_tokens(secrets, state)
+        exact_auth = consent_in(
+            "exact", config, {"FOLLOWUP_EXACT_CLIENT_SECRET": state.client_secret}
+        )
+        assert exact_auth.returncode == 0, exact_auth.stderr
+        assert f"Tokens stored in the Secret Manager secret {EXACT_SECRET}" in exact_auth.stdout
+        assert len(secrets.state.enabled(EXACT_SECRET)) == 1
         monkeypatch.setenv("FOLLOWUP_EXACT_CLIENT_SECRET", state.client_secret)
         monkeypatch.setenv("FOLLOWUP_GMAIL_CLIENT_SECRET", oauth.state.client_secret)
         code, checks = doctor(config, capsys)

@@ -75,7 +75,8 @@ def test_auth_exact_signs_in_stores_the_tokens_and_lists_the_divisions(
     code, out, err = finish(process)
     assert code == 0, err
     assert (
-        f"Redirect URI (registered so for the app in the Exact App Center): {redirect_uri}" in out
+        f"Redirect URI (the app's must be exactly this, see the Exact App Center): {redirect_uri}"
+        in out
     )
     assert "Signed in. Tokens stored in" in out
     assert "101  Bakkerij Noord B.V.  (configured)" in out

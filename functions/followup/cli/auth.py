@@ -122,7 +122,7 @@ def auth_exact_command(args: argparse.Namespace) -> int:
             receiver.state,
             force_login=args.force_login,
         )
-        print(f"Redirect URI (registered so for the app in the Exact App Center): "
+        print(f"Redirect URI (the app's must be exactly this, see the Exact App Center): "
               f"{receiver.redirect_uri}")  # fmt: skip
         _show(url, "Open this address in a browser and sign in to Exact Online:", args.no_browser)
         print("Waiting for Exact Online's answer…")

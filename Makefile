@@ -4,7 +4,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/pip install --disable-pip-version-check -q -c constraints.txt
 
-.PHONY: demo test install install-dev spamassassin lint typecheck lock clean
+.PHONY: demo test install install-dev spamassassin lint typecheck lock clean \
+	requirements package checkov
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,19 +31,27 @@ spamassassin:
 	@command -v spamassassin >/dev/null 2>&1 || { \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq spamassassin; }
 
-install-dev: $(VENV)/.installed-dev node_modules/.installed spamassassin
+# checkov (tests/infra) in a virtualenv of its own: its dependencies clash with the project's
+# pins (packaging), see tests/infra/checkov-requirements.txt.
+CHECKOV := $(VENV)/checkov/bin/checkov
+$(VENV)/checkov/.installed: tests/infra/checkov-requirements.txt | $(BIN)/python
+	$(PYTHON) -m venv $(VENV)/checkov
+	$(VENV)/checkov/bin/pip install --disable-pip-version-check -q -r tests/infra/checkov-requirements.txt
+	touch $@
+
+install-dev: $(VENV)/.installed-dev node_modules/.installed spamassassin $(VENV)/checkov/.installed
 
 demo: install
 	$(BIN)/followup demo
 
 test: install-dev
-	$(BIN)/ruff check functions tests $(wildcard bench)
+	$(BIN)/ruff check functions tests $(wildcard bench) $(wildcard tools)
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: install-dev
-	$(BIN)/ruff check functions tests $(wildcard bench)
-	$(BIN)/ruff format --check functions tests $(wildcard bench)
+	$(BIN)/ruff check functions tests $(wildcard bench) $(wildcard tools)
+	$(BIN)/ruff format --check functions tests $(wildcard bench) $(wildcard tools)
 
 typecheck: install-dev
 	$(BIN)/mypy
@@ -52,6 +61,19 @@ lock:
 	rm -rf /tmp/followup-lock && $(PYTHON) -m venv /tmp/followup-lock
 	/tmp/followup-lock/bin/pip install -q '.[dev,cloud]'
 	/tmp/followup-lock/bin/pip freeze --exclude followup > constraints.txt
+
+# The deployed function's pinned dependencies, from pyproject.toml + constraints.txt (after
+# `make lock` or any dependency change; tests/deploy fails while it is stale).
+requirements: install-dev
+	$(BIN)/python tools/pin_requirements.py
+
+# The deployable source archive: build/function-source.zip (infra/ uploads it).
+package:
+	$(PYTHON) tools/package_function.py
+
+# The Terraform checks without Terraform: checkov on infra/ (tests/infra runs it too).
+checkov: $(VENV)/checkov/.installed
+	$(CHECKOV) -d infra --framework terraform --skip-download --compact --quiet
 
 clean:
 	rm -rf $(VENV) outbox .demo .pytest_cache .mypy_cache .ruff_cache

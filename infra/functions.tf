@@ -168,7 +168,7 @@ resource "google_cloudfunctions2_function" "run_division" {
 }
 
 # Who may call which function (Cloud Run's invoker IAM checks the OIDC token before our code
-# runs). Nobody else: no allUsers, no allAuthenticatedUsers.
+# runs). Nobody else, and never the public.
 resource "google_cloud_run_service_iam_member" "scheduler_invokes_daily_run" {
   project  = var.project_id
   location = google_cloudfunctions2_function.daily_run.location

@@ -125,12 +125,12 @@ variable "daily_run_ingress" {
 
 variable "manual_invokers" {
   type        = list(string)
-  description = "Who may call daily_run by hand (IAM members such as \"user:owner@example.nl\" or \"group:finance@example.nl\"). Never allUsers or allAuthenticatedUsers."
+  description = "Who may call daily_run by hand: IAM members naming a user, group or service account (\"user:owner@example.nl\", \"group:finance@example.nl\"). Public members are refused."
   default     = []
 
   validation {
-    condition     = alltrue([for m in var.manual_invokers : !contains(["allUsers", "allAuthenticatedUsers"], m)])
-    error_message = "Public members are not allowed."
+    condition     = alltrue([for m in var.manual_invokers : can(regex("^(user|group|serviceAccount):[^@]+@[^@]+$", m))])
+    error_message = "Each member is user:EMAIL, group:EMAIL or serviceAccount:EMAIL; public members are not allowed."
   }
 }
 

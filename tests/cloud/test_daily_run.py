@@ -11,8 +11,10 @@ from datetime import datetime, time, timedelta
 import pytest
 
 from cloud.conftest import DIVISIONS, Site, answer, scheduled
+from followup.adapters.file_tokens import FileTokenStore
 from followup.adapters.sqlite_ledger import SqliteLedger
 from followup.clock import AMSTERDAM
+from followup.model import TokenSet
 
 
 def nine(site: Site, days_back: int = 0) -> datetime:
@@ -199,6 +201,21 @@ def test_a_busy_division_is_a_503_and_the_scheduler_retry_runs_it(site: Site) ->
     assert answer(retried)["counts"]["confirmation"]["drafted"] >= 5
     with sqlite3.connect(site.root / "state" / "ledger.sqlite3") as db:
         assert db.execute("SELECT state, attempt FROM triggers").fetchall() == [("done", 2)]
+
+
+def test_refused_exact_credentials_are_a_422_not_a_retry(site: Site) -> None:
+    site.configure(DIVISIONS[:1])
+    long_ago = datetime.now(AMSTERDAM) - timedelta(hours=2)
+    FileTokenStore(site.root / "state" / "exact-tokens.json").save(
+        TokenSet("stale", long_ago, "a-refresh-token-exact-never-issued", long_ago)
+    )
+    response = site.client("daily_run").post("/", headers=scheduled(nine(site)))
+    body = answer(response)
+    assert response.status_code == 422, body
+    assert body["ok"] is False
+    assert body["divisions"][0]["retryable"] is False
+    assert body["divisions"][0]["error"]
+    assert site.drafts() == []
 
 
 def test_every_log_line_is_json_with_severity_and_no_secret(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
@@ -18,9 +18,41 @@ from pydantic import (
     model_validator,
 )
 
+from followup.backend_settings import (
+    Cloud,
+    CloudTasks,
+    FileTokens,
+    FirestoreLedger,
+    GmailMail,
+    OutboxMail,
+    SecretManagerTokens,
+    SqliteLedger,
+)
 from followup.errors import ConfigError
 from followup.model import MailKind, Mode
 from followup.rules_settings import Confirmations, Digest, Policy, Suppress
+
+__all__ = [  # the backend sections live in backend_settings.py; importable from here too
+    "EXACT_HOSTS",
+    "GMAIL_SECRET_ENV",
+    "SECRET_ENV",
+    "Cloud",
+    "CloudTasks",
+    "Company",
+    "Exact",
+    "FileTokens",
+    "FirestoreLedger",
+    "GmailMail",
+    "Languages",
+    "Mail",
+    "Modes",
+    "OutboxMail",
+    "SecretManagerTokens",
+    "Settings",
+    "SqliteLedger",
+    "load",
+    "parse",
+]
 
 SECRET_ENV = "FOLLOWUP_EXACT_CLIENT_SECRET"  # noqa: S105 - the name of a variable, not a secret
 GMAIL_SECRET_ENV = "FOLLOWUP_GMAIL_CLIENT_SECRET"  # noqa: S105 - the name of a variable
@@ -91,89 +123,6 @@ class Exact(_Section):
         return self.client_secret.get_secret_value() if self.client_secret else ""
 
 
-class FileTokens(_Section):
-    """Exact tokens in a local JSON file (the embedded default)."""
-
-    backend: Literal["file"] = "file"
-    path: Path = Path("state/exact-tokens.json")
-
-
-class SqliteLedger(_Section):
-    """The delivery ledger in a local SQLite file (the embedded default)."""
-
-    backend: Literal["sqlite"] = "sqlite"
-    path: Path = Path("state/ledger.sqlite3")
-
-
-class OutboxMail(_Section):
-    """Mails written as .eml files to a folder (the embedded default)."""
-
-    backend: Literal["outbox"] = "outbox"
-    path: Path = Path("outbox")
-
-
-class SecretManagerTokens(_Section):
-    """Exact tokens in a Secret Manager secret; refreshes serialized by a lease in Firestore."""
-
-    backend: Literal["secret_manager"]
-    project: str = Field(min_length=1)
-    secret: str = Field(default="exact-tokens", min_length=1)  # the secret's name (id)
-    lease_collection: str = Field(default="followup_leases", min_length=1)
-    database: str = "(default)"  # the Firestore database holding the lease
-    lease_seconds: float = Field(default=660.0, ge=600, le=3600)  # above Exact's 570 s wait
-    api_endpoint: str | None = None  # e.g. a regional endpoint (tests: http://127.0.0.1:PORT)
-
-    @property
-    def secret_name(self) -> str:
-        """The secret's resource name."""
-        return f"projects/{self.project}/secrets/{self.secret}"
-
-
-class FirestoreLedger(_Section):
-    """The delivery ledger, run log and pauses in Firestore."""
-
-    backend: Literal["firestore"]
-    project: str = Field(min_length=1)
-    database: str = "(default)"
-    collection_prefix: str = Field(default="followup_", pattern=r"^[A-Za-z0-9_-]*$")
-    retention_days: int = Field(default=400, ge=1, le=3650)  # the TTL field expire_at
-    lease_seconds: float = Field(default=1800.0, ge=60, le=3600)  # a crashed run's lock expires
-    timeout_seconds: float = Field(default=20.0, gt=0, le=120)  # per call, retries included
-
-
-class GmailMail(_Section):
-    """Mails drafted or sent in a Gmail / Google Workspace mailbox."""
-
-    backend: Literal["gmail"]
-    user: EmailStr  # the mailbox the mails are drafted in and sent from
-    # (a) a user's consent: its refresh token in Secret Manager, with the OAuth client
-    project: str = ""  # the project holding the secrets
-    refresh_token_secret: str = ""
-    client_id: str = ""
-    client_secret_secret: str = ""  # else the environment variable FOLLOWUP_GMAIL_CLIENT_SECRET
-    # (b) Workspace domain-wide delegation: the service account that impersonates `user`
-    delegation: EmailStr | None = None
-    reconcile: bool = False  # adds gmail.readonly: crashed sends are looked up in Sent
-    units_per_second: float = Field(default=200.0, gt=0, le=250)  # Gmail allows 250 per user
-    max_attempts: int = Field(default=5, ge=1, le=10)
-    timeout_seconds: float = Field(default=30.0, gt=0, le=300)
-    token_uri: str = "https://oauth2.googleapis.com/token"  # noqa: S105 - a URL
-    auth_uri: str = "https://accounts.google.com/o/oauth2/auth"  # the consent screen
-    api_endpoint: str | None = None  # tests: http://127.0.0.1:PORT/
-    secret_manager_endpoint: str | None = None  # as [tokens] api_endpoint, for these secrets
-
-    @model_validator(mode="after")
-    def _one_credential(self) -> GmailMail:
-        if bool(self.delegation) == bool(self.refresh_token_secret):
-            raise ValueError(
-                "set either refresh_token_secret (a user's consent kept in Secret Manager) or "
-                "delegation (a service account with domain-wide delegation), not both"
-            )
-        if self.refresh_token_secret and not (self.project and self.client_id):
-            raise ValueError("refresh_token_secret needs project and client_id as well")
-        return self
-
-
 class Modes(_Section):
     """Draft or send, per mail kind. New installations draft."""
 
@@ -230,41 +179,6 @@ class Languages(_Section):
         if not code:
             return self.default
         return self.map.get(code, self.other)
-
-
-class CloudTasks(_Section):
-    """The fan-out: one Cloud Tasks task per division to the run_division function (OIDC)."""
-
-    project: str = Field(min_length=1)
-    location: str = Field(min_length=1)  # the queue's region
-    queue: str = Field(default="followup-divisions", min_length=1)
-    url: str = Field(min_length=1)  # the run_division function's URL
-    service_account: EmailStr  # whose OIDC token the task carries (run.invoker on run_division)
-    audience: str = ""  # the token's audience; default: the url
-    dispatch_deadline_seconds: int = Field(default=1800, ge=15, le=1800)
-    timeout_seconds: float = Field(default=30.0, gt=0, le=300)  # per task created, retries included
-    api_endpoint: str | None = None  # tests: http://127.0.0.1:PORT
-
-    @field_validator("url")
-    @classmethod
-    def _https(cls, value: str) -> str:
-        if not value.startswith(("https://", "http://127.0.0.1", "http://localhost")):
-            raise ValueError("must start with https://")
-        return value
-
-    @property
-    def queue_path(self) -> str:
-        """The queue's resource name."""
-        return f"projects/{self.project}/locations/{self.location}/queues/{self.queue}"
-
-
-class Cloud(_Section):
-    """The HTTP entry points on Google Cloud."""
-
-    max_backdate_days: int = Field(default=7, ge=0, le=366)  # how far back a manual run may go
-    # A scheduler call whose invocation died is taken over by a retry after this (> the timeout).
-    trigger_lease_seconds: float = Field(default=1860.0, ge=60, le=7200)
-    tasks: CloudTasks | None = None  # absent: every division runs inline, in one invocation
 
 
 class Settings(_Section):

@@ -1,4 +1,10 @@
-"""The SQLite ledger: atomic claims, outcomes, recovery state, watermarks, the division lock."""
+"""What only the SQLite ledger has: item lookups in chunks of its query size, the run report
+row, and a division lock that is an OS file lock, dying with its process.
+
+The ledger behaviour it shares with the Firestore ledger (claims, coverage, outcomes,
+unfinished claims, release, watermarks, the division lock within a process, last_mailed,
+pauses) is tested on both, side by side, in tests/gcp/test_firestore_ledger.py.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +19,7 @@ import pytest
 from followup.adapters.sqlite_ledger import SqliteLedger
 from followup.clock import AMSTERDAM
 from followup.errors import LedgerBusy
-from followup.model import Claim, Delivery, MailKind, Mode, Outcome, RunReport, Watermark
+from followup.model import Claim, MailKind, RunReport
 
 
 def claim(
@@ -40,60 +46,11 @@ def ledger(tmp_path: Path) -> SqliteLedger:
     db.close()
 
 
-def test_a_key_can_be_claimed_once(ledger: SqliteLedger) -> None:
-    assert ledger.claim(claim())
-    assert not ledger.claim(claim())
-
-
-def test_claimed_items_are_covered_until_a_plain_failure(ledger: SqliteLedger) -> None:
-    ledger.claim(claim())
-    assert ledger.covered(100, MailKind.REMINDER, ["e1@L1", "e3@L1"]) == {"e1@L1"}
-    assert ledger.covered(100, MailKind.CONFIRMATION, ["e1@L1"]) == set()
-    assert ledger.covered(200, MailKind.REMINDER, ["e1@L1"]) == set()
-    ledger.complete(claim().key, Outcome.FAILED, reason="quota")
-    assert ledger.covered(100, MailKind.REMINDER, ["e1@L1"]) == set()
-    assert ledger.claim(claim())  # a failed claim may be taken again
-
-
-def test_a_rejected_or_uncertain_claim_stays_covered(ledger: SqliteLedger) -> None:
-    ledger.claim(claim("a", ("x",)))
-    ledger.complete("a", Outcome.REJECTED, reason="bad recipient")
-    ledger.claim(claim("b", ("y",)))
-    ledger.complete("b", Outcome.UNCERTAIN, reason="check Sent")
-    assert ledger.covered(100, MailKind.REMINDER, ["x", "y"]) == {"x", "y"}
-    assert not ledger.claim(claim("a", ("x",)))
-
-
-def test_an_unfinished_claim_is_listed_with_its_snapshot_until_completed(
-    ledger: SqliteLedger,
-) -> None:
-    ledger.claim(claim())
-    [left] = ledger.unfinished(100)
-    assert left == claim()
-    ledger.complete(claim().key, Outcome.DRAFTED, Delivery(Mode.DRAFT, "drafts/x.eml"))
-    assert ledger.unfinished(100) == []
-    assert ledger.outcome(claim().key) == (Outcome.DRAFTED, "")
-
-
-def test_a_released_claim_frees_its_items(ledger: SqliteLedger) -> None:
-    ledger.claim(claim())
-    ledger.release(claim().key)
-    assert ledger.covered(100, MailKind.REMINDER, ["e1@L1"]) == set()
-    assert ledger.unfinished(100) == []
-
-
-def test_many_items_are_looked_up_in_chunks(ledger: SqliteLedger) -> None:
+def test_more_items_than_one_query_takes_are_looked_up_in_chunks(ledger: SqliteLedger) -> None:
+    # SQLite looks items up 500 at a time; the shared test's 300 items fit in one query.
     items = tuple(f"e{i}@L1" for i in range(1500))
     ledger.claim(claim(items=items))
     assert len(ledger.covered(100, MailKind.REMINDER, items)) == 1500
-
-
-def test_the_watermark_is_kept_per_division(ledger: SqliteLedger) -> None:
-    assert ledger.watermark(100) is None
-    ledger.advance(100, Watermark(42, date(2026, 11, 23)))
-    ledger.advance(100, Watermark(43, date(2026, 11, 24)))
-    assert ledger.watermark(100) == Watermark(43, date(2026, 11, 24))
-    assert ledger.watermark(200) is None
 
 
 def test_a_run_report_is_kept(ledger: SqliteLedger) -> None:

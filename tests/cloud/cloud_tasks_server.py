@@ -13,9 +13,9 @@ import json
 import re
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
+
+from local_http import JsonHandler, LocalHttpServer, StateServer
 
 _CREATE = re.compile(r"^/v2/(?P<queue>projects/[^/]+/locations/[^/]+/queues/[^/]+)/tasks$")
 
@@ -37,73 +37,44 @@ class TasksState:
         return [json.loads(base64.b64decode(t["httpRequest"]["body"])) for t in self.tasks.values()]
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+class _Handler(JsonHandler):
+    server: StateServer[TasksState]
 
     def do_POST(self) -> None:
         state = self.server.state
         match = _CREATE.match(self.path.split("?")[0])
-        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+        body = self.read_json()
         if match is None:
-            return self._error(404, "NOT_FOUND", f"no route {self.path}")
+            return self.send_google_error(404, "NOT_FOUND", f"no route {self.path}")
         task = body.get("task", {})
         name = str(task.get("name", ""))
         with state.lock:
             state.creates.append(name)
             if state.down_after is not None and len(state.tasks) >= state.down_after:
-                return self._error(503, "UNAVAILABLE", "The service is currently unavailable.")
+                return self.send_google_error(
+                    503, "UNAVAILABLE", "The service is currently unavailable."
+                )
             if match["queue"] not in state.queues:
-                return self._error(404, "NOT_FOUND", f"Queue does not exist: {match['queue']}")
+                return self.send_google_error(
+                    404, "NOT_FOUND", f"Queue does not exist: {match['queue']}"
+                )
             if not name.startswith(match["queue"] + "/tasks/"):
-                return self._error(400, "INVALID_ARGUMENT", f"bad task name {name!r}")
+                return self.send_google_error(400, "INVALID_ARGUMENT", f"bad task name {name!r}")
             if name in state.tasks:
-                return self._error(409, "ALREADY_EXISTS", "Requested entity already exists")
+                return self.send_google_error(
+                    409, "ALREADY_EXISTS", "Requested entity already exists"
+                )
             stored = {**task, "createTime": "2026-01-01T00:00:00Z", "view": 1}
             state.tasks[name] = stored
-        self._send(200, stored)
-
-    def _error(self, code: int, status: str, message: str) -> None:
-        self._send(code, {"error": {"code": code, "message": message, "status": status}})
-
-    def _send(self, code: int, payload: dict[str, Any]) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.send_json(200, stored)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, state: TasksState) -> None:
-        self.state = state
-        super().__init__(("127.0.0.1", 0), _Handler)  # a free port, chosen by the kernel
-
-
-class CloudTasksServer:
+class CloudTasksServer(LocalHttpServer[TasksState]):
     """The stand-in on 127.0.0.1 and a free port, for a `with` block."""
 
-    def __init__(self, state: TasksState) -> None:
-        self.state = state
-        self._server = _Server(state)
-        self.endpoint = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+    handler = _Handler
 
-    def __enter__(self) -> CloudTasksServer:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
+    @property
+    def endpoint(self) -> str:
+        """The `api_endpoint` for the client."""
+        return self.url()

@@ -19,7 +19,6 @@ import json
 import re
 import secrets
 import shlex
-import socket
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -27,9 +26,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import getaddresses
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from local_http import JsonHandler, LocalHttpServer, StateServer
 
 G = "https://www.googleapis.com/auth/gmail."
 SCOPES_FOR = {
@@ -91,9 +91,10 @@ class GmailState:
         return [m for m in self.messages if m.label == "DRAFT"]
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+class _Handler(JsonHandler):
+    server: StateServer[GmailState]
     protocol_version = "HTTP/1.1"
+    content_type = "application/json; charset=UTF-8"
 
     def do_GET(self) -> None:
         self._serve()
@@ -101,48 +102,41 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._serve()
 
-    def setup(self) -> None:
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
     def _serve(self) -> None:
         state = self.server.state
         url = urlsplit(self.path)
-        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        raw = self.read_body()
         with state.lock:
             if url.path == "/token":
-                return self._send(*self._token(state, parse_qs(raw.decode())))
+                return self.send_json(*self._token(state, parse_qs(raw.decode())))
             for method, pattern, name in _ROUTES:
                 match = pattern.match(url.path)
                 if method == self.command and match:
                     return self._api(state, name, match.groupdict(), raw, parse_qs(url.query))
-        self._send(404, _error(404, "notFound", "Not Found"))
+        self.send_json(404, _error(404, "notFound", "Not Found"))
 
     def _api(self, state: GmailState, name: str, p: dict[str, str], raw: bytes, q: Any) -> None:
         state.calls.append(name)
         token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
         if token not in state.access:
-            return self._send(401, _error(401, "authError", "Invalid Credentials"))
+            return self.send_json(401, _error(401, "authError", "Invalid Credentials"))
         if not state.access[token] & SCOPES_FOR[name]:
             message = "Request had insufficient authentication scopes."
-            return self._send(403, _error(403, "insufficientPermissions", message))
+            return self.send_json(403, _error(403, "insufficientPermissions", message))
         if state.fail_next:
             status = state.fail_next.pop(0)
             reason = "rateLimitExceeded" if status in (403, 429) else "backendError"
-            return self._send(status, _error(status, reason, "injected"))
+            return self.send_json(status, _error(status, reason, "injected"))
         if not self._within_quota(state, UNITS.get(name, 5)):
             message = "Quota exceeded for quota metric 'Queries' per user"
-            return self._send(429, _error(429, "rateLimitExceeded", message))
+            return self.send_json(429, _error(429, "rateLimitExceeded", message))
         handler = getattr(self, "_" + name.replace(".", "_"))
         status, answer = handler(state, p, json.loads(raw or b"{}"), q)
         if name in state.drop_after:
             state.drop_after.discard(name)
             self.close_connection = True  # processed, but the answer never arrives
             return None
-        return self._send(status, answer)
+        return self.send_json(status, answer)
 
     def _within_quota(self, state: GmailState, units: int) -> bool:
         now = state.now()
@@ -234,14 +228,6 @@ class _Handler(BaseHTTPRequestHandler):
         state.access[token] = scopes
         return 200, {"access_token": token, "expires_in": 3599, "token_type": "Bearer"}
 
-    def _send(self, status: int, answer: Any) -> None:
-        data = json.dumps(answer).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=UTF-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
 
 def _search(state: GmailState, query: str) -> list[Stored]:
     """Gmail's search, as far as followup uses it (every term must match)."""
@@ -290,39 +276,17 @@ def _error(code: int, reason: str, message: str) -> dict[str, Any]:
     }
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, state: GmailState) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.state = state
-
-
-class GmailServer:
+class GmailServer(LocalHttpServer[GmailState]):
     """The stand-in on a free 127.0.0.1 port, in a thread; a context manager."""
 
-    def __init__(self, state: GmailState) -> None:
-        self.state = state
-        self._server = _Server(state)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), daemon=True
-        )
+    handler = _Handler
 
     @property
     def endpoint(self) -> str:
         """The `api_endpoint` for googleapiclient."""
-        return f"http://127.0.0.1:{self._server.server_port}/"
+        return self.url("/")
 
     @property
     def token_uri(self) -> str:
         """The OAuth token endpoint."""
-        return f"http://127.0.0.1:{self._server.server_port}/token"
-
-    def __enter__(self) -> GmailServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
+        return self.url("/token")

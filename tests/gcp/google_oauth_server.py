@@ -17,9 +17,10 @@ import json
 import secrets
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from local_http import JsonHandler, LocalHttpServer, StateServer
 
 
 @dataclass
@@ -37,22 +38,19 @@ class OAuthState:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+class _Handler(JsonHandler):
+    server: StateServer[OAuthState]
 
     def do_GET(self) -> None:
         url = urlsplit(self.path)
         if url.path != "/auth":
-            return self._json(404, {"error": "not_found"})
+            return self.send_json(404, {"error": "not_found"})
         query = dict(parse_qsl(url.query))
         state = self.server.state
         with state.lock:
             state.authorize_requests.append(query)
             if query.get("client_id") != state.client_id:
-                return self._json(400, {"error": "invalid_client"})
+                return self.send_json(400, {"error": "invalid_client"})
             asked = set(query.get("scope", "").split())
             granted = asked if state.grant_only is None else asked & state.grant_only
             code = "4/" + secrets.token_urlsafe(16)
@@ -66,13 +64,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         if urlsplit(self.path).path != "/token":
-            return self._json(404, {"error": "not_found"})
-        length = int(self.headers.get("Content-Length") or 0)
-        form = dict(parse_qsl(self.rfile.read(length).decode()))
+            return self.send_json(404, {"error": "not_found"})
+        form = dict(parse_qsl(self.read_body().decode()))
         state = self.server.state
         with state.lock:
             status, body = self._token(state, form)
-        return self._json(status, body)
+        return self.send_json(status, body)
 
     def _client(self, form: dict[str, str]) -> tuple[str, str]:
         basic = self.headers.get("Authorization", "")
@@ -112,14 +109,6 @@ class _Handler(BaseHTTPRequestHandler):
             return 200, _access(asked)
         return 400, {"error": "unsupported_grant_type"}
 
-    def _json(self, status: int, body: dict[str, Any]) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
 
 def _access(scopes: set[str]) -> dict[str, Any]:
     return {
@@ -143,39 +132,20 @@ def _delegated(state: OAuthState, assertion: str) -> tuple[int, dict[str, Any]]:
     return 200, {k: v for k, v in _access(asked).items() if k != "scope"}
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, state: OAuthState) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.state = state
-
-
-class GoogleOAuthServer:
+class GoogleOAuthServer(LocalHttpServer[OAuthState]):
     """The stand-in on a free 127.0.0.1 port, in a thread; a context manager."""
 
+    handler = _Handler
+
     def __init__(self, state: OAuthState | None = None) -> None:
-        self.state = state or OAuthState()
-        self._server = _Server(self.state)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), daemon=True
-        )
+        super().__init__(state or OAuthState())
 
     @property
     def auth_uri(self) -> str:
         """The consent screen."""
-        return f"http://127.0.0.1:{self._server.server_port}/auth"
+        return self.url("/auth")
 
     @property
     def token_uri(self) -> str:
         """The token endpoint."""
-        return f"http://127.0.0.1:{self._server.server_port}/token"
-
-    def __enter__(self) -> GoogleOAuthServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
+        return self.url("/token")

@@ -12,14 +12,13 @@ Errors in Google's JSON error shape; enums as numbers (the client asks `enum-enc
 from __future__ import annotations
 
 import base64
-import json
 import re
-import socket
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from local_http import JsonHandler, LocalHttpServer, StateServer, google_error
 
 ENABLED, DISABLED, DESTROYED = 1, 2, 3
 _SECRET = r"(?P<secret>projects/[^/]+/secrets/[^/:]+)"
@@ -59,8 +58,9 @@ class SecretState:
         return [v for v in self.secrets[name] if v.state == ENABLED]
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+class _Handler(JsonHandler):
+    server: StateServer[SecretState]
+    content_type = "application/json; charset=UTF-8"
 
     def do_GET(self) -> None:
         self._serve()
@@ -68,34 +68,28 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._serve()
 
-    def setup(self) -> None:
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
     def _serve(self) -> None:
         state = self.server.state
         url = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        body = json.loads(self.rfile.read(length) or b"{}")
+        body = self.read_json()
         with state.lock:
             state.calls.append((self.command, url.path))
             if state.unavailable:
-                return self._error(503, "UNAVAILABLE", "The service is currently unavailable.")
+                return self.send_google_error(
+                    503, "UNAVAILABLE", "The service is currently unavailable."
+                )
             for method, pattern, action in _ROUTES:
                 match = pattern.match(url.path)
                 if method == self.command and match:
                     params = match.groupdict()
                     if params["secret"] not in state.secrets:
-                        return self._error(
+                        return self.send_google_error(
                             404, "NOT_FOUND", f"Secret [{params['secret']}] not found"
                         )
                     query = parse_qs(url.query)
                     status, answer = getattr(self, "_" + action)(state, params, body, query)
-                    return self._send(status, answer)
-        return self._error(404, "NOT_FOUND", f"no route for {self.command} {url.path}")
+                    return self.send_json(status, answer)
+        return self.send_google_error(404, "NOT_FOUND", f"no route for {self.command} {url.path}")
 
     def _get_secret(self, state: SecretState, p: dict[str, str], *_: Any) -> tuple[int, Any]:
         return 200, {"name": p["secret"], "replication": {"automatic": {}}}
@@ -107,10 +101,10 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             found = [v for v in versions if str(v.number) == p["v"]]
         if not found:
-            return 404, _error_body(404, "NOT_FOUND", f"Secret Version [{p['v']}] not found.")
+            return 404, google_error(404, "NOT_FOUND", f"Secret Version [{p['v']}] not found.")
         version = found[0]
         if version.state != ENABLED:
-            return 400, _error_body(400, "FAILED_PRECONDITION", "Version is not enabled.")
+            return 400, google_error(400, "FAILED_PRECONDITION", "Version is not enabled.")
         name = f"{p['secret']}/versions/{version.number}"
         return 200, {"name": name, "payload": {"data": base64.b64encode(version.data).decode()}}
 
@@ -131,20 +125,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _destroy(self, state: SecretState, p: dict[str, str], *_: Any) -> tuple[int, Any]:
         found = [v for v in state.secrets[p["secret"]] if str(v.number) == p["v"]]
         if not found:
-            return 404, _error_body(404, "NOT_FOUND", "Secret Version not found.")
+            return 404, google_error(404, "NOT_FOUND", "Secret Version not found.")
         found[0].state, found[0].data = DESTROYED, b""
         return 200, _version_json(p["secret"], found[0])
-
-    def _error(self, code: int, status: str, message: str) -> None:
-        self._send(code, _error_body(code, status, message))
-
-    def _send(self, status: int, answer: Any) -> None:
-        data = json.dumps(answer).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=UTF-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
 
 def _version_json(secret: str, version: Version) -> dict[str, Any]:
@@ -155,38 +138,15 @@ def _version_json(secret: str, version: Version) -> dict[str, Any]:
     }
 
 
-def _error_body(code: int, status: str, message: str) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "status": status}}
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, state: SecretState) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.state = state
-
-
-class SecretManagerServer:
+class SecretManagerServer(LocalHttpServer[SecretState]):
     """The server on a free 127.0.0.1 port, in a thread; a context manager."""
 
+    handler = _Handler
+
     def __init__(self, state: SecretState | None = None) -> None:
-        self.state = state or SecretState()
-        self._server = _Server(self.state)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), daemon=True
-        )
+        super().__init__(state or SecretState())
 
     @property
     def endpoint(self) -> str:
         """The `api_endpoint` for the client."""
-        return f"http://127.0.0.1:{self._server.server_port}"
-
-    def __enter__(self) -> SecretManagerServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
+        return self.url()

@@ -102,6 +102,16 @@ class MailerError(FollowupError):
         super().__init__(message)
 
 
+class DeliveryUncertain(FollowupError):
+    """The mail provider may have accepted a mail whose answer was lost.
+
+    Deliberately not a MailerError: the claim must stay without outcome, so that the next run
+    reconciles it (finds it, or reports "uncertain: check Sent") instead of sending it again.
+    """
+
+    retryable = True
+
+
 class MailerAuthError(MailerError):
     """The mail provider refused our credentials: stop the run, tell the operator."""
 

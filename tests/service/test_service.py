@@ -287,3 +287,17 @@ def test_when_exact_cannot_give_the_pdfs_the_reminders_go_without_and_say_so() -
     report = service.run(deps, RUN)
     assert "drafted" in outcomes(report, MailKind.REMINDER)
     assert "invoice PDFs could not be read from Exact" in report.divisions[0].notes[0]
+
+
+def test_a_lost_answer_from_the_provider_leaves_the_claim_for_the_next_run() -> None:
+    from followup.errors import DeliveryUncertain
+
+    mailer = FakeMailer()
+    deps = make(mailer=mailer)
+    mailer.fail_next = [DeliveryUncertain("the answer was lost")]  # type: ignore[list-item]
+    report = service.run(deps, RUN)
+    assert "the answer was lost" in report.divisions[0].error
+    assert len(deps.ledger.unfinished(DIV)) == 1  # not "failed": that would be sent again
+    service.run(deps, RUN)
+    assert deps.ledger.unfinished(DIV) == []
+    assert len(mailer.delivered) == 2  # the fake proves it absent: delivered once, now

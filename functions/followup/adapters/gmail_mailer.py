@@ -41,7 +41,7 @@ from googleapiclient.errors import HttpError  # type: ignore[import-untyped]
 from followup.adapters.gmail_credentials import COMPOSE, READONLY
 from followup.adapters.gmail_quota import UNITS, QuotaBucket
 from followup.adapters.gmail_transport import RequestNotSent
-from followup.errors import FollowupError, MailerAuthError, MailerError
+from followup.errors import DeliveryUncertain, MailerAuthError, MailerError
 from followup.exact.retry import backoff_seconds
 from followup.model import Claim, Delivery, Mode
 from followup.ports import Clock, Trace
@@ -57,10 +57,7 @@ _MAX_WAIT = 64.0
 _SEARCH_HITS = 10
 
 
-class GmailDeliveryUncertain(FollowupError):
-    """The request reached Gmail but its answer was lost: the claim stays for reconciliation."""
-
-    retryable = True
+GmailDeliveryUncertain = DeliveryUncertain  # the request reached Gmail, its answer was lost
 
 
 class GmailMailer:

@@ -119,7 +119,7 @@ def _history(deps: Deps, division: int, data: DivisionData, run_date: date) -> H
     return History(
         covered={
             kind: deps.ledger.covered(division, kind, items)
-            for kind, items in policy.candidate_items(data, deps.rules).items()
+            for kind, items in policy.candidate_items(data, deps.rules, run_date).items()
         },
         last_reminder=deps.ledger.last_mailed(
             division, MailKind.REMINDER, run_date - timedelta(days=interval)

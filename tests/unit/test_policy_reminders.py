@@ -223,3 +223,18 @@ def test_payment_link_values_are_url_encoded() -> None:
     rules = Rules(policy=RULES.policy, payment_link="https://pay.example.nl/{invoice_number}")
     [mail] = plan(division_data([acc], open_items=[odd]), rules=rules).mails
     assert mail.lines[0].payment_link == "https://pay.example.nl/F%202026%2F7%26x"
+
+
+def test_the_ledger_is_asked_only_about_reminders_that_could_be_due() -> None:
+    acc = account(1)
+    data = division_data(
+        [acc],
+        open_items=[
+            overdue(1, acc.id, 40),  # past all three levels (7, 21, 35 days)
+            overdue(2, acc.id, 10),  # level 1
+            overdue(3, acc.id, 3),  # overdue, no level yet
+            overdue(4, acc.id, -5),  # not yet due
+        ],
+    )
+    items = policy.candidate_items(data, RULES, RUN)[MailKind.REMINDER]
+    assert items == ["entry-1@L1", "entry-1@L2", "entry-1@L3", "entry-2@L1"]

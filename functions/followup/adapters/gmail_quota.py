@@ -16,7 +16,6 @@ UNITS = {
     "drafts.list": 5,
     "drafts.get": 5,
 }
-PER_USER_UNITS_PER_SECOND = 250  # 15,000 per minute
 
 
 class QuotaBucket:

@@ -34,14 +34,20 @@ __all__ = [
 ]
 
 
-def candidate_items(data: DivisionData, rules: Rules) -> dict[MailKind, list[str]]:
-    """Every item a mail could cover this run: the service asks the ledger which are covered."""
-    levels = range(1, len(rules.policy.levels) + 1)
+def candidate_items(data: DivisionData, rules: Rules, run_date: date) -> dict[MailKind, list[str]]:
+    """Every item a mail could cover this run: the service asks the ledger which are covered.
+
+    Only what could be due is asked about: the settled lines, and for each invoice overdue
+    enough for a reminder, its levels up to the one it has reached. Open invoices not yet at
+    the first level (most of them) cost the ledger nothing.
+    """
+    reminders: set[str] = set()
+    for line in data.open_items:
+        reached = rules.policy.level_for((run_date - line.due_date).days)
+        reminders.update(reminder_item(line.entry_id, n) for n in range(1, reached + 1))
     return {
         MailKind.CONFIRMATION: [r.id for r in settled_invoices(data) + settled_credit_notes(data)],
-        MailKind.REMINDER: sorted(
-            {reminder_item(r.entry_id, n) for r in data.open_items for n in levels}
-        ),
+        MailKind.REMINDER: sorted(reminders),
     }
 
 

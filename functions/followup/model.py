@@ -67,7 +67,9 @@ class Account:
     blocked: bool = False
     main_contact_id: str | None = None
     classification: str | None = None  # Classification1: its code when known, else Exact's id
-    customer_since: date | None = None  # Exact CustomerSince (else the account's creation date)
+    # The date of the customer's oldest sales invoice among Exact's receivables; read only for
+    # customers with a payment to confirm (Exact's CustomerSince is documented as obsolete).
+    first_invoice: date | None = None
 
 
 @dataclass(frozen=True)
@@ -117,10 +119,16 @@ class Receivable:
 
 @dataclass(frozen=True)
 class Watermark:
-    """Where a division's payment reading stopped: the sync row version and the run date."""
+    """Where a division's payment reading stopped: the sync row version and the run date.
+
+    `complete` is False while a division's first run is still reading Exact's payment history
+    (a bounded number of pages per run, see exact/queries.py); `run_date` then stays the date of
+    that first run, so the confirmation window stays its look-back days.
+    """
 
     sync_timestamp: int
     run_date: date
+    complete: bool = True
 
 
 @dataclass(frozen=True)
@@ -134,6 +142,7 @@ class DivisionData:
     contacts: dict[str, Contact]
     next_watermark: int  # the sync row version to continue from next time
     exact_calls: int = 0  # API calls it took to read this
+    caught_up: bool = True  # False: the payment history isn't read to its end yet (first runs)
 
 
 # --- What policy planned ------------------------------------------------------------------

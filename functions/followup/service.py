@@ -89,6 +89,11 @@ def run_division(
         since = policy.window_start(watermark, run_date, deps.rules.policy)
         data = deps.source.read(division, watermark.sync_timestamp if watermark else None, since)
         result.exact_calls = data.exact_calls
+        if not data.caught_up:
+            result.notes.append(
+                "Exact's payment changes were read in part (a first run reads the history once, "
+                "a bounded number of pages per run): the next run goes on where this one stopped"
+            )
         result.outstanding, result.overdue = _balances(data, run_date)
         history = _history(deps, division, data, run_date)
         plan = policy.plan(data, run_date, since, deps.rules, history)
@@ -109,8 +114,20 @@ def run_division(
             if e.kind is MailKind.CONFIRMATION
         )
         if not dry_run and confirmations_final and plan.resume_from is not None:
-            deps.runlog.advance(division, Watermark(plan.resume_from, run_date))
+            deps.runlog.advance(division, _next(watermark, plan.resume_from, data, run_date))
     return result
+
+
+def _next(
+    watermark: Watermark | None, resume_from: int, data: DivisionData, run_date: date
+) -> Watermark:
+    """The watermark to store. While a first run's history read goes on, its date stays (the
+    window stays its look-back days); a later run's partial read just continues next time."""
+    first_read = watermark is None or not watermark.complete
+    if data.caught_up or not first_read:
+        return Watermark(resume_from, run_date)
+    first = watermark.run_date if watermark is not None else run_date
+    return Watermark(resume_from, first, complete=False)
 
 
 def _history(deps: Deps, division: int, data: DivisionData, run_date: date) -> History:

@@ -6,17 +6,14 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-import httpx
 import pytest
 
 from followup.clock import AMSTERDAM
-from followup.exact.auth import ExactAuth
 from followup.exact.client import ExactClient
 from followup.exact.queries import ExactOnlineSource
 from followup.exact.rows import OddRow, account, contact, receivable
 from followup.model import Receivable
 from followup.sandbox.demo_data import seed_demo, settled_by_money
-from followup.sandbox.server import SandboxServer
 from followup.sandbox.state import SandboxState
 
 if TYPE_CHECKING:
@@ -157,17 +154,19 @@ def test_read_returns_payments_open_items_accounts_and_contacts_of_a_small_divis
     assert source.skipped_rows == []
 
 
-def test_a_first_read_takes_five_calls_in_order(
+def test_a_first_read_takes_five_calls_in_order_and_asks_no_sync_timestamp(
     state: SandboxState, source: ExactOnlineSource
 ) -> None:
     Small(state)
-    source.read(DIVISION, since=None, first_day=date(2026, 3, 1))
+    data = source.read(DIVISION, since=None, first_day=date(2026, 3, 1))
+    assert data.caught_up
+    assert queries(state, "sync/Cashflow/PaymentTerms")[0].endswith("Timestamp gt 1")
     assert paths(state) == [
-        "GET read/sync/Sync/SyncTimestamp",
         "GET sync/Cashflow/PaymentTerms",
         "GET bulk/Cashflow/Receivables",
         "GET bulk/CRM/Accounts",
         "GET bulk/CRM/Contacts",
+        "GET bulk/Cashflow/Receivables",  # the payers' first invoices
     ]
 
 
@@ -279,7 +278,8 @@ def test_read_of_the_demo_administration_is_complete_and_consistent(
     today = clock.now().date()
     facts = seed_demo(state, today)
     yesterday = today - timedelta(days=1)
-    data = source.read(facts.division, since=None, first_day=yesterday)
+    # From three days back: the late match (money three days ago, matched yesterday) included.
+    data = source.read(facts.division, since=None, first_day=today - timedelta(days=3))
 
     div = state.divisions[facts.division]
     sandbox_open = {x.id for x in div.lines if x.line_type == 20 and x.is_open}
@@ -304,8 +304,8 @@ def test_read_of_the_demo_administration_is_complete_and_consistent(
         (40, today - timedelta(days=3)),
     }
     first_timer = next(a for a in data.accounts.values() if a.code == facts.first_time_payer)
-    assert first_timer.customer_since is not None
-    assert first_timer.customer_since > today - timedelta(days=31)
+    assert first_timer.first_invoice is not None
+    assert first_timer.first_invoice > today - timedelta(days=31)
 
     lines = data.payments + data.open_items
     assert {x.account_id for x in lines} == set(data.accounts)
@@ -345,8 +345,8 @@ def test_an_odd_row_is_skipped_and_recorded_not_fatal(
     data = source.read(DIVISION, since=1, first_day=date(2026, 3, 1))
     assert small.open not in {x.entry_id for x in data.open_items + data.payments}
     assert len(data.open_items) == 1
+    # An open row without a payment date matters only among the open items: reported once.
     assert [(x.endpoint, x.row_id, x.reason) for x in source.skipped_rows] == [
-        (f"{DIVISION}/sync/Cashflow/PaymentTerms", broken.id, "no InvoiceNumber"),
         (f"{DIVISION}/bulk/Cashflow/Receivables", broken.id, "no InvoiceNumber"),
     ]
 
@@ -433,14 +433,41 @@ def test_a_contact_without_email_uses_its_business_email() -> None:
     assert (mapped.email, mapped.last_name, mapped.language) == ("emma@example.com", "", "EN")
 
 
-def test_a_sync_timestamp_answer_as_a_single_object_is_read_too(
-    server: SandboxServer, auth: ExactAuth, clock: SharedClock
+def test_a_long_history_is_read_a_bounded_number_of_pages_per_run_and_loses_nothing(
+    state: SandboxState, client: ExactClient
 ) -> None:
-    def exact(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json={"d": {"SyncTimestamp": "123456789"}})
+    """A first run on 1,100 paid invoices (2,200 sync rows: invoice and bank line each) with a
+    budget of two pages: it stops, keeps no history, and the next read finishes the history and
+    finds the payment of the window."""
+    div = state.add_division(DIVISION, "Veel historie B.V.")
+    customer = div.add_account(code="1001", name="Trouwe Klant", email="klant@example.nl")
+    for number in range(1, 1101):
+        entry = div.add_invoice(
+            customer,
+            number=20200000 + number,
+            invoice_date=date(2025, 1, 1),
+            due_date=date(2025, 1, 31),
+            amount=D("10.00"),
+        )
+        div.pay(entry, amount=D("10.00"), payment_date=date(2025, 1, 20))
+    recent = div.add_invoice(
+        customer, number=20260001, invoice_date=date(2026, 2, 1), due_date=date(2026, 3, 1),
+        amount=D("75.00"),
+    )  # fmt: skip
+    div.pay(recent, amount=D("75.00"), payment_date=date(2026, 3, 1))
+    source = ExactOnlineSource(client, history_pages=2)
 
-    with ExactClient(server.base_url, auth, clock, transport=httpx.MockTransport(exact)) as c:
-        assert ExactOnlineSource(c).sync_start(DIVISION, date(2026, 1, 1)) == 123456789
+    first = source.read(DIVISION, since=None, first_day=date(2026, 3, 1))
+    assert not first.caught_up
+    assert first.payments == ()  # the history before the window is left out
+    assert first.exact_calls <= 2 + 1 + 2  # two sync pages, the open items, accounts/contacts
+
+    rest = source.read(DIVISION, since=first.next_watermark, first_day=date(2026, 3, 1))
+    assert rest.caught_up
+    assert {(x.invoice_number, x.amount) for x in rest.payments if not x.is_cash} == {
+        ("20260001", D("75.00"))
+    }
+    assert rest.next_watermark > first.next_watermark
 
 
 # --- cash lines, credit notes, reversals and direct debits, as the source reads them ------
@@ -484,9 +511,10 @@ def test_every_kind_of_line_comes_through_with_its_type(
     state: SandboxState, source: ExactOnlineSource
 ) -> None:
     cases = Cases(state)
-    first = source.read(DIVISION, since=1, first_day=date(2026, 3, 1))
+    window = date(2026, 2, 20)  # a window back to before the late-matched receipt
+    first = source.read(DIVISION, since=1, first_day=window)
     cases.book_the_day()
-    data = source.read(DIVISION, since=first.next_watermark, first_day=date(2026, 3, 1))
+    data = source.read(DIVISION, since=first.next_watermark, first_day=window)
 
     def lines(entry: str) -> list[Receivable]:
         return sorted((x for x in data.payments if x.entry_id == entry), key=lambda x: x.amount)
@@ -495,8 +523,7 @@ def test_every_kind_of_line_comes_through_with_its_type(
     assert (late.status, late.last_payment_date) == (50, date(2026, 2, 27))
     [settled], [credit] = lines(cases.settled), lines(cases.credit)
     assert (settled.status, credit.transaction_type, credit.status) == (50, 21, 50)
-    [reopened] = lines(cases.reversed)
-    assert (reopened.status, reopened.fully_paid, reopened.last_payment_date) == (20, False, None)
+    assert lines(cases.reversed) == []  # open again, without a payment date: an open item only
     cash = sorted((x for x in data.payments if x.is_cash), key=lambda x: x.amount)
     assert [(x.amount, x.is_reversal, x.invoice_number) for x in cash] == [
         (D("-200.00"), False, ""),
@@ -528,7 +555,7 @@ def test_outstanding_items_include_lines_in_transit_and_unmatched_receipts(
     assert (receipt.id, receipt.amount, receipt.status) == (cases.unmatched, D("-40.00"), 20)
     assert receipt.due_date == receipt.invoice_date == date(2026, 3, 1)
     assert cases.reversed in {x.entry_id for x in data.open_items}
-    [call] = queries(state, "bulk/Cashflow/Receivables")
+    call = queries(state, "bulk/Cashflow/Receivables")[0]
     assert "$filter=Status lt 50" in call
 
 
@@ -565,17 +592,28 @@ def test_no_classification_means_no_classification_call(
     assert queries(state, "crm/AccountClassifications") == []
 
 
-def test_customer_since_comes_with_the_accounts(
+def test_the_first_invoice_of_each_payer_comes_from_its_oldest_receivable(
     state: SandboxState, source: ExactOnlineSource
 ) -> None:
     small = Small(state)
-    newcomer = small.div.add_account(code="1009", name="Nieuw", customer_since=date(2026, 2, 20))
-    small.div.add_invoice(newcomer, 9, date(2026, 2, 21), date(2026, 3, 21), D("10"))
+    older = small.div.add_invoice(small.zwaan, 9, date(2025, 6, 2), date(2025, 7, 2), D("10"))
+    small.div.pay(older, D("10"), date(2025, 6, 20))
+    small.div.add_invoice(small.zwaan, 10, date(2024, 1, 1), date(2024, 1, 31), D("-5"))  # credit
 
     data = source.read(DIVISION, since=1, first_day=date(2026, 3, 1))
 
-    assert data.accounts[newcomer].customer_since == date(2026, 2, 20)
-    assert data.accounts[small.zwaan].customer_since == date(2026, 1, 5)  # its first invoice
+    assert data.accounts[small.zwaan].first_invoice == date(2025, 6, 2)  # matched long ago
+    assert data.accounts[small.anker].first_invoice == date(2026, 1, 10)
+    assert data.accounts[small.molen].first_invoice is None  # nothing to confirm: not asked
+    [call] = queries(state, "bulk/Cashflow/Receivables")[1:]
+    assert "TransactionType eq 20 and (Account eq guid'" in call
+    assert "$select=Account,InvoiceDate" in call
+
+
+def test_customer_since_is_never_asked_for() -> None:
+    from followup.exact.queries import ACCOUNT_FIELDS
+
+    assert "CustomerSince" not in ACCOUNT_FIELDS
 
 
 def test_a_cash_line_without_invoice_number_or_due_date_maps() -> None:
@@ -600,8 +638,3 @@ def test_lines_that_cannot_be_told_apart_are_refused(change: dict[str, Any], rea
         receivable(LINE | change)
 
 
-def test_customer_since_maps_from_the_account_row() -> None:
-    row = {"ID": "a", "Code": "1", "CustomerSince": "/Date(1767225600000)/"}
-
-    assert account(row).customer_since == date(2026, 1, 1)
-    assert account({"ID": "a", "CustomerSince": None}).customer_since is None

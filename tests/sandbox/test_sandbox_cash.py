@@ -366,20 +366,11 @@ def test_pay_is_a_receipt_matched_with_one_entry_and_pays_suppliers_too(
     assert sorted(r["TransactionType"] for r in receivables) == [20, 40]  # payables: sync only
 
 
-def test_customer_since_is_served_as_set_or_as_the_first_invoice_date(
+def test_customer_since_is_documented_obsolete_and_served_null(
     division: Division, customer: str, api: httpx.Client
 ) -> None:
-    newcomer = division.add_account(code="1002", name="Nieuw", customer_since=date(2026, 3, 3))
-    division.add_account(code="1003", name="Nog niets")
-    division.add_invoice(customer, 2, date(2026, 2, 1), DUE, D("10"))
     division.add_invoice(customer, 1, date(2026, 1, 5), DUE, D("10"))
-    division.add_invoice(newcomer, 3, date(2026, 3, 9), DUE, D("10"))
-    division.add_invoice(newcomer, 4, date(2026, 1, 1), DUE, D("-10"))  # a credit note: not it
 
     for path in ("123456/crm/Accounts", "123456/bulk/CRM/Accounts"):
         rows = _get(api, path, {"$select": "Code,CustomerSince"})
-        assert {r["Code"].strip(): r["CustomerSince"] for r in rows} == {
-            "1001": _date(date(2026, 1, 5)),
-            "1002": _date(date(2026, 3, 3)),
-            "1003": None,
-        }
+        assert {r["Code"].strip(): r["CustomerSince"] for r in rows} == {"1001": None}

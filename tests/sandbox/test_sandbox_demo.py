@@ -56,16 +56,13 @@ def _codes(api: httpx.Client) -> dict[str, str]:
 
 
 def _changed_since_yesterday(api: httpx.Client) -> list[Row]:
-    params = {"modified": f"datetime'{YESTERDAY}T00:00:00'", "endPoint": "'Cashflow/PaymentTerms'"}
-    answer = api.get("123456/read/sync/Sync/SyncTimestamp", params=params).json()
-    since = answer["d"]["results"][0]["SyncTimestamp"]
+    """The whole sync (from its start, as a first run reads it), modified since yesterday."""
     select = (
         "Account,TransactionEntryID,AmountFC,Currency,Status,EndDate,LineType,Modified,"
         "TransactionType,LastPaymentDate,InvoiceDate,IsFullyPaid,TransactionIsReversal,DueDate"
     )
-    return _all(
-        api, "sync/Cashflow/PaymentTerms", {"$select": select, "$filter": f"Timestamp gt {since}"}
-    )
+    rows = _all(api, "sync/Cashflow/PaymentTerms", {"$select": select, "$filter": "Timestamp gt 1"})
+    return [row for row in rows if _day(row["Modified"]) >= YESTERDAY]
 
 
 def test_the_demo_is_the_same_on_every_run() -> None:
@@ -366,15 +363,14 @@ def test_the_collected_invoice_is_in_transit_not_open(facts: DemoFacts, demo: ht
 
 
 def test_the_first_time_customer_is_new_this_month(facts: DemoFacts, demo: httpx.Client) -> None:
-    params = {"$select": "Code,CustomerSince", "$filter": f"Code eq '{facts.first_time_payer:>18}'"}
-    [account] = _all(demo, "bulk/CRM/Accounts", params)
-    since = {
-        row["Code"].strip(): _day(row["CustomerSince"])
-        for row in _all(demo, "crm/Accounts", {"$select": "Code,CustomerSince,IsSales"})
-        if row["IsSales"]
-    }
+    """Its oldest sales invoice is this month; every other customer's is older than 300 days."""
+    codes = _codes(demo)
+    oldest: dict[str, date] = {}
+    params = {"$select": "Account,InvoiceDate", "$filter": "TransactionType eq 20"}
+    for row in _all(demo, "bulk/Cashflow/Receivables", params):
+        code, day = codes[row["Account"]], _day(row["InvoiceDate"])
+        oldest[code] = min(oldest.get(code, day), day)
 
-    assert TODAY - timedelta(days=31) <= _day(account["CustomerSince"]) < YESTERDAY
-    assert all(day < TODAY - timedelta(days=300) for code, day in since.items()
-               if code != facts.first_time_payer)  # fmt: skip
+    assert TODAY - timedelta(days=31) <= oldest.pop(facts.first_time_payer) < YESTERDAY
+    assert all(day < TODAY - timedelta(days=300) for day in oldest.values())
     assert facts.first_time_payer in facts.yesterday_payers

@@ -301,3 +301,37 @@ def test_a_lost_answer_from_the_provider_leaves_the_claim_for_the_next_run() -> 
     service.run(deps, RUN)
     assert deps.ledger.unfinished(DIV) == []
     assert len(mailer.delivered) == 2  # the fake proves it absent: delivered once, now
+
+
+def test_a_first_run_that_reads_only_part_of_the_history_keeps_its_window_next_time() -> None:
+    from dataclasses import replace
+
+    acc = account(1)
+    data = division_data(
+        [acc], payments=[line(1, acc.id, status=50, paid_on=YESTERDAY, timestamp=9)]
+    )
+    deps = make(data={DIV: replace(data, next_watermark=9, caught_up=False)})
+
+    report = service.run(deps, RUN)
+
+    assert deps.ledger.watermarks[DIV] == Watermark(9, RUN, complete=False)
+    assert any("read in part" in note for note in report.divisions[0].notes)
+    # Two days later the history is read to its end: the window is still the first run's.
+    deps.source.data[DIV] = replace(data, next_watermark=20)
+    later = date(2026, 11, 25)
+    service.run(deps, later)
+    assert deps.source.reads[-1] == (DIV, 9, YESTERDAY)
+    assert deps.ledger.watermarks[DIV] == Watermark(20, later)
+
+
+def test_a_later_run_that_reads_in_part_just_continues_next_time() -> None:
+    from dataclasses import replace
+
+    acc = account(1)
+    data = division_data([acc], payments=[])
+    deps = make(data={DIV: replace(data, next_watermark=30, caught_up=False)})
+    deps.ledger.watermarks[DIV] = Watermark(5, YESTERDAY)
+
+    service.run(deps, RUN)
+
+    assert deps.ledger.watermarks[DIV] == Watermark(30, RUN)

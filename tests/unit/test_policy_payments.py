@@ -256,12 +256,21 @@ def test_the_variant_follows_the_first_matching_rule() -> None:
 
 
 def test_a_new_customer_is_welcomed_and_a_returning_one_told_since_when() -> None:
-    new = Account("acc-1", "1001", "Nieuw", "n@example.nl", "NL", customer_since=date(2026, 10, 1))
-    old = Account("acc-2", "1002", "Oud", "o@example.nl", "NL", customer_since=date(2019, 3, 1))
-    data = division_data([new, old], payments=[paid(1, "acc-1"), paid(2, "acc-2")])
-    first, second = plan(data).mails
+    # The paid invoices are dated 1 October 2026; first_invoice: the oldest sales invoice.
+    new = Account("acc-1", "1001", "Nieuw", "n@example.nl", "NL", first_invoice=date(2026, 10, 1))
+    old = Account("acc-2", "1002", "Oud", "o@example.nl", "NL", first_invoice=date(2019, 3, 1))
+    second_invoice = Account(
+        "acc-3", "1003", "Tweede", "t@example.nl", "NL", first_invoice=date(2026, 9, 15)
+    )
+    unknown = Account("acc-4", "1004", "Onbekend", "u@example.nl", "NL")
+    payments = [paid(1, "acc-1"), paid(2, "acc-2"), paid(3, "acc-3"), paid(4, "acc-4")]
+    data = division_data([new, old, second_invoice, unknown], payments=payments)
+    first, second, third, fourth = plan(data).mails
     assert (first.first_time, first.customer_since) == (True, None)
     assert (second.first_time, second.customer_since) == (False, date(2019, 3, 1))
+    # Recent, but not this customer's first invoice: no welcome, "customer since" instead.
+    assert (third.first_time, third.customer_since) == (False, date(2026, 9, 15))
+    assert (fourth.first_time, fourth.customer_since) == (False, None)
 
 
 def test_confirmations_can_wait_for_a_working_day_and_keep_the_watermark() -> None:

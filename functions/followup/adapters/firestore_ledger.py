@@ -316,7 +316,11 @@ class FirestoreLedger:
         if not snap.exists:
             return None
         data = snap.to_dict() or {}
-        return Watermark(int(data["sync_timestamp"]), date.fromisoformat(data["run_date"]))
+        return Watermark(
+            int(data["sync_timestamp"]),
+            date.fromisoformat(data["run_date"]),
+            bool(data.get("complete", True)),
+        )
 
     def advance(self, division: int, watermark: Watermark) -> None:
         """Store the new watermark."""
@@ -326,6 +330,7 @@ class FirestoreLedger:
             "division": division,
             "sync_timestamp": watermark.sync_timestamp,
             "run_date": watermark.run_date.isoformat(),
+            "complete": watermark.complete,
             "updated_at": now,
             "expire_at": now + self._keep,
         }

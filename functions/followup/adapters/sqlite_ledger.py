@@ -52,7 +52,8 @@ CREATE TABLE IF NOT EXISTS claim_items (
 CREATE TABLE IF NOT EXISTS watermarks (
     division INTEGER PRIMARY KEY,
     sync_timestamp INTEGER NOT NULL,
-    run_date TEXT NOT NULL
+    run_date TEXT NOT NULL,
+    complete INTEGER NOT NULL DEFAULT 1  -- 0: the first run's history read isn't finished
 );
 CREATE TABLE IF NOT EXISTS pauses (
     target TEXT NOT NULL,
@@ -78,6 +79,13 @@ _CLAIM_COLUMNS = (
 _FINAL = tuple(o.value for o in Outcome if o is not Outcome.FAILED)
 
 
+def _migrate(db: sqlite3.Connection) -> None:
+    """Bring a ledger written by an earlier version up to SCHEMA."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(watermarks)")}
+    if "complete" not in columns:
+        db.execute("ALTER TABLE watermarks ADD COLUMN complete INTEGER NOT NULL DEFAULT 1")
+
+
 class SqliteLedger:
     """Ledger and RunLog on SQLite (WAL, one connection per process)."""
 
@@ -89,6 +97,7 @@ class SqliteLedger:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.executescript(SCHEMA)
+            _migrate(self._db)
         except (OSError, sqlite3.Error) as exc:
             raise LedgerError(f"cannot open the ledger {path}: {exc}") from None
 
@@ -322,18 +331,25 @@ class SqliteLedger:
     def watermark(self, division: int) -> Watermark | None:
         """The division's watermark, if it ran before."""
         row = self._db.execute(
-            "SELECT sync_timestamp, run_date FROM watermarks WHERE division = ?", (division,)
+            "SELECT sync_timestamp, run_date, complete FROM watermarks WHERE division = ?",
+            (division,),
         ).fetchone()
-        return Watermark(row[0], date.fromisoformat(row[1])) if row else None
+        return Watermark(row[0], date.fromisoformat(row[1]), bool(row[2])) if row else None
 
     def advance(self, division: int, watermark: Watermark) -> None:
         """Store the new watermark."""
         with self._tx() as db:
             db.execute(
-                "INSERT INTO watermarks (division, sync_timestamp, run_date) VALUES (?, ?, ?)"
-                " ON CONFLICT (division) DO UPDATE SET sync_timestamp = excluded.sync_timestamp,"
-                " run_date = excluded.run_date",
-                (division, watermark.sync_timestamp, watermark.run_date.isoformat()),
+                "INSERT INTO watermarks (division, sync_timestamp, run_date, complete)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (division) DO UPDATE SET"
+                " sync_timestamp = excluded.sync_timestamp, run_date = excluded.run_date,"
+                " complete = excluded.complete",
+                (
+                    division,
+                    watermark.sync_timestamp,
+                    watermark.run_date.isoformat(),
+                    int(watermark.complete),
+                ),
             )
 
     def record_run(self, report: RunReport) -> None:

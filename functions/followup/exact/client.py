@@ -114,12 +114,20 @@ class ExactClient:
 
     def get_pages(self, path: str, params: Mapping[str, str] | None = None) -> Iterator[list[Row]]:
         """Each page of rows of `path` (relative, e.g. "123456/bulk/CRM/Accounts"), in order."""
+        for rows, _ in self.pages(path, params):
+            yield rows
+
+    def pages(
+        self, path: str, params: Mapping[str, str] | None = None
+    ) -> Iterator[tuple[list[Row], bool]]:
+        """Each page of rows of `path`, and whether another page follows it. The next page is
+        fetched only when asked for, so a reader may stop after any page."""
         url: str | httpx.URL = path
         query = params
         while True:
             body = self._get_json(url, query)
             rows, next_link = _rows(body, _endpoint(url))
-            yield rows
+            yield rows, next_link is not None
             if not next_link:
                 return
             url, query = self._same_api(next_link, _endpoint(url)), None

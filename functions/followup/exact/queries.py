@@ -1,8 +1,14 @@
 """The few OData queries a run needs, as `followup.ports.ExactSource`.
 
-Per division: one sync read of the payment terms changed since the watermark, one bulk read of
+Per division: the sync read of the payment terms changed since the watermark, one bulk read of
 the outstanding receivables, and the fewest calls that fetch the accounts and contacts involved
 (plus, when asked for, one call naming the account classifications).
+
+A division's first run has no watermark. Exact's `read/sync/Sync/SyncTimestamp` can't start
+`sync/Cashflow/PaymentTerms` from a date (PaymentTerms is not among its documented `endPoint`
+values), so the first run reads the sync from its start, at most `history_pages` pages (1,000
+rows each) per run; a longer history continues where it stopped in the next run (the
+DivisionData says `caught_up=False`). Only rows dated in the run's window are kept.
 
 Bank/cash lines (TransactionType 40) are receivable lines too: money received is a negative
 line, a refund paid out a positive one; both come along with the payments, and an unmatched
@@ -18,17 +24,19 @@ from datetime import date
 from typing import TypeVar
 
 from followup.exact.client import ExactClient, Row
-from followup.exact.dates import odata_datetime, odata_guid
+from followup.exact.dates import odata_guid, to_date
 from followup.exact.documents import invoice_pdfs
-from followup.exact.rows import OddRow, account, contact, receivable
+from followup.exact.rows import CASH_FLOW, OddRow, account, contact, receivable
 from followup.model import Account, Contact, DivisionData, Receivable
 
 log = logging.getLogger(__name__)
 
 RECEIVABLE_LINE = 20  # LineType of a receivable payment term (22: payable)
+SALES_ENTRY = 20  # TransactionType of a sales invoice
 MATCHED = 50  # Status of a settled item; below it: open (20), selected for collection (30) and
 # collection processed (40, the money is on its way)
 MAX_FILTERED_IDS = 20  # up to this many ids: one filtered call; beyond: the whole bulk listing
+HISTORY_PAGES = 30  # sync pages one run reads at most; a longer history goes on next run
 
 LINE_FIELDS = (
     "ID", "Account", "AccountContact", "EntryID", "TransactionEntryID", "InvoiceNumber",
@@ -39,8 +47,8 @@ LINE_FIELDS = (
 SYNC_FIELDS = ("Timestamp", "LineType", *LINE_FIELDS)
 ACCOUNT_FIELDS = (
     "ID", "Code", "Name", "Email", "Language", "Blocked", "MainContact", "Classification1",
-    "CustomerSince",
 )  # fmt: skip
+FIRST_INVOICE_FIELDS = ("Account", "InvoiceDate")
 CLASSIFICATION_FIELDS = ("ID", "Code")
 CONTACT_FIELDS = (
     "ID", "Account", "FirstName", "LastName", "Email", "BusinessEmail", "Language",
@@ -69,9 +77,16 @@ class ExactOnlineSource:
     any account has one); without, it is Exact's guid.
     """
 
-    def __init__(self, client: ExactClient, *, resolve_classifications: bool = False) -> None:
+    def __init__(
+        self,
+        client: ExactClient,
+        *,
+        resolve_classifications: bool = False,
+        history_pages: int = HISTORY_PAGES,
+    ) -> None:
         self._client = client
         self._resolve_classifications = resolve_classifications
+        self._history_pages = history_pages
         self.skipped_rows: list[SkippedRow] = []
 
     def divisions(self) -> list[int]:
@@ -84,17 +99,24 @@ class ExactOnlineSource:
         return sorted({int(row["Code"]) for row in rows if row.get("Code") is not None})
 
     def read(self, division: int, since: int | None, first_day: date) -> DivisionData:
-        """Payment lines changed since `since` (first run: since `first_day`), every open
-        receivable line, and the accounts and contacts of all those lines."""
+        """Payment lines changed since row version `since` (None: from the start of the sync)
+        and dated on or after `first_day`, every open receivable line, and the accounts and
+        contacts of all those lines."""
         calls_before = self._client.calls[division]
-        start = self.sync_start(division, first_day) if since is None else since
-        payments, next_watermark = self._changed_lines(division, start)
+        payments, next_watermark, caught_up = self._changed_lines(division, since or 1, first_day)
         open_items = self._open_items(division)
         lines = payments + open_items
         accounts = self._accounts(division, {line.account_id for line in lines})
         contact_ids = {line.contact_id for line in lines if line.contact_id}
         contact_ids |= {a.main_contact_id for a in accounts.values() if a.main_contact_id}
         contacts = self._contacts(division, contact_ids)
+        payers = {line.account_id for line in payments if line.status == MATCHED}
+        firsts = self._first_invoices(division, payers & set(accounts))
+        accounts = {
+            key: replace(a, first_invoice=firsts.get(a.id.lower())) if a.id.lower() in firsts
+            else a
+            for key, a in accounts.items()
+        }  # fmt: skip
         return DivisionData(
             division=division,
             payments=tuple(payments),
@@ -103,44 +125,69 @@ class ExactOnlineSource:
             contacts=contacts,
             next_watermark=next_watermark,
             exact_calls=self._client.calls[division] - calls_before,
+            caught_up=caught_up,
         )
 
     def invoice_pdfs(self, division: int, entry_ids: Sequence[str]) -> dict[str, tuple[str, bytes]]:
         """Entry ID → (file name, PDF bytes) from Exact's documents (exact/documents.py)."""
         return invoice_pdfs(self._client, division, entry_ids)
 
-    def sync_start(self, division: int, first_day: date) -> int:
-        """The sync row version of `first_day` 00:00, to start the first run from.
+    def _changed_lines(
+        self, division: int, since: int, first_day: date
+    ) -> tuple[list[Receivable], int, bool]:
+        """The receivable lines changed since `since` that are dated on or after `first_day`,
+        the highest row version read, and whether the sync was read to its end.
 
-        Unverified: the answer's shape. Read as `{"d": {"results": [{"SyncTimestamp": n}]}}` or
-        `{"d": {"SyncTimestamp": n}}`, a number or a numeric string; no row means start at 1.
+        The sync answers in row-version order, so stopping after whole pages and continuing
+        from the highest version read loses nothing.
         """
-        rows = self._client.get_all(
-            f"{division}/read/sync/Sync/SyncTimestamp",
-            {"modified": odata_datetime(first_day), "endPoint": "'Cashflow/PaymentTerms'"},
-        )
-        value = rows[0].get("SyncTimestamp") if rows else None
-        return int(value) if value is not None else 1
-
-    def _changed_lines(self, division: int, since: int) -> tuple[list[Receivable], int]:
         endpoint = f"{division}/sync/Cashflow/PaymentTerms"
         params = {"$select": ",".join(SYNC_FIELDS), "$filter": f"Timestamp gt {since}"}
         highest = since
         receivable_rows: list[Row] = []
-        for page in self._client.get_pages(endpoint, params):
+        caught_up = True
+        for count, (page, more) in enumerate(self._client.pages(endpoint, params), start=1):
             for row in page:
                 stamp = row.get("Timestamp")
                 if isinstance(stamp, int | str) and str(stamp).isdigit():
                     highest = max(highest, int(stamp))
-                if row.get("LineType") == RECEIVABLE_LINE:
+                if row.get("LineType") == RECEIVABLE_LINE and _in_window(row, first_day):
                     receivable_rows.append(row)
-        return self._mapped(division, endpoint, receivable_rows, receivable), highest
+            if more and count >= self._history_pages:
+                caught_up = False
+                break
+        return self._mapped(division, endpoint, receivable_rows, receivable), highest, caught_up
 
     def _open_items(self, division: int) -> list[Receivable]:
         """Every outstanding line: open, selected for collection or processed (in transit)."""
         endpoint = f"{division}/bulk/Cashflow/Receivables"
         params = {"$select": ",".join(LINE_FIELDS), "$filter": f"Status lt {MATCHED}"}
         return self._mapped(division, endpoint, self._client.get_all(endpoint, params), receivable)
+
+    def _first_invoices(self, division: int, account_ids: set[str]) -> dict[str, date]:
+        """Account ID (lower case) → the date of its oldest sales invoice (TransactionType 20,
+        any status) in bulk/Cashflow/Receivables: what "customer since" and the welcome line
+        rest on. A few accounts per filtered call."""
+        endpoint = f"{division}/bulk/Cashflow/Receivables"
+        literals = self._guid_literals(division, endpoint, account_ids)
+        oldest: dict[str, date] = {}
+        for start in range(0, len(literals), MAX_FILTERED_IDS):
+            accounts = " or ".join(
+                f"Account eq {literal}" for literal in literals[start : start + MAX_FILTERED_IDS]
+            )
+            params = {
+                "$select": ",".join(FIRST_INVOICE_FIELDS),
+                "$filter": f"TransactionType eq {SALES_ENTRY} and ({accounts})",
+            }
+            for row in self._client.get_all(endpoint, params):
+                try:
+                    day = to_date(row.get("InvoiceDate"))
+                except ValueError:
+                    continue  # the row's own read reports it, if it matters
+                key = str(row.get("Account") or "").lower()
+                if day is not None and key:
+                    oldest[key] = min(oldest.get(key, day), day)
+        return oldest
 
     def _accounts(self, division: int, ids: set[str]) -> dict[str, Account]:
         endpoint = f"{division}/bulk/CRM/Accounts"
@@ -176,18 +223,23 @@ class ExactOnlineSource:
     ) -> list[Row]:
         """The rows with these IDs in the fewest calls: one filtered call for a few, else the
         whole bulk listing (1,000 a page) filtered here."""
-        literals: list[str] = []
-        for guid in sorted(ids):
-            try:
-                literals.append(odata_guid(guid))
-            except ValueError:
-                self._skip(division, endpoint, guid, "not a GUID")
+        literals = self._guid_literals(division, endpoint, ids)
         if not literals:
             return []
         params = {"$select": ",".join(fields)}
         if len(literals) <= MAX_FILTERED_IDS:
             params["$filter"] = " or ".join(f"ID eq {literal}" for literal in literals)
         return self._client.get_all(endpoint, params)
+
+    def _guid_literals(self, division: int, endpoint: str, ids: set[str]) -> list[str]:
+        """`guid'…'` literals of the IDs, sorted; an ID that isn't a GUID is reported."""
+        literals: list[str] = []
+        for guid in sorted(ids):
+            try:
+                literals.append(odata_guid(guid))
+            except ValueError:
+                self._skip(division, endpoint, guid, "not a GUID")
+        return literals
 
     def _mapped(
         self, division: int, endpoint: str, rows: Iterable[Row], convert: Callable[[Row], T]
@@ -203,6 +255,23 @@ class ExactOnlineSource:
     def _skip(self, division: int, endpoint: str, row_id: str, reason: str) -> None:
         log.warning("skipping row %s of %s: %s", row_id, endpoint, reason)
         self.skipped_rows.append(SkippedRow(division, endpoint, row_id, reason))
+
+
+def _in_window(row: Row, first_day: date) -> bool:
+    """Whether money moved on a sync row on or after `first_day` (its LastPaymentDate; a bank
+    or cash line: its own date): the only rows a confirmation can use. A row whose date can't
+    be read is kept, so that it is reported."""
+    cash = row.get("TransactionType") == CASH_FLOW
+    value = row.get("LastPaymentDate") or (row.get("InvoiceDate") if cash else None)
+    if value is None:
+        return False
+    if not isinstance(value, str):
+        return True
+    try:
+        day = to_date(value)
+    except ValueError:
+        return True
+    return day is not None and day >= first_day
 
 
 def _named(account: Account, codes: dict[str, str]) -> Account:

@@ -70,7 +70,6 @@ def account(row: Row) -> Account:
         blocked=bool(row.get("Blocked")),
         main_contact_id=_text(row, "MainContact") or None,
         classification=str(classification) if classification else None,
-        customer_since=_optional_date(row, "CustomerSince"),
     )
 
 

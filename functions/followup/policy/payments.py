@@ -36,12 +36,15 @@ MATCHED = 50
 def window_start(watermark: Watermark | None, run_date: date, policy: Policy) -> date:
     """The earliest payment date to confirm in this run.
 
-    A first run confirms only the look-back (default: yesterday). Later runs confirm every day
-    since the last successful run, plus matches booked late for payments up to `late_match_days`
-    before it; the ledger keeps anything from being confirmed twice.
+    A first run confirms only the look-back (default: yesterday), also while it takes more than
+    one run to read Exact's payment history. Later runs confirm every day since the last
+    successful run, plus matches booked late for payments up to `late_match_days` before it; the
+    ledger keeps anything from being confirmed twice.
     """
     if watermark is None:
         return run_date - timedelta(days=policy.lookback_days)
+    if not watermark.complete:
+        return min(watermark.run_date, run_date) - timedelta(days=policy.lookback_days)
     since = min(watermark.run_date, run_date)
     return since - timedelta(days=policy.late_match_days)
 
@@ -183,9 +186,13 @@ def _mail(
     elif received >= settings.large_payment:
         variant, mode = "personal", Mode.DRAFT
         notes.append(f"large payment ({received}): drafted for a personal touch")
-    since = account.customer_since if account else None
+    since = account.first_invoice if account else None
+    # Welcome only a customer whose oldest invoice is among these, and recent.
     first_time = bool(
-        since and not refund and (pay_days[0] - since).days <= settings.welcome_within_days
+        since
+        and not refund
+        and since >= min(line.invoice_date for line in lines)
+        and (pay_days[0] - since).days <= settings.welcome_within_days
     )
     item_ids = tuple(sorted(line.id for line in lines))
     kind_text = "refund" if refund else "payment"

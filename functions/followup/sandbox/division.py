@@ -54,10 +54,8 @@ class Division(CashBook):
         status: str = "C",
         is_sales: bool = True,
         is_supplier: bool = False,
-        customer_since: date | None = None,
     ) -> str:
-        """Add a customer (or, with is_supplier, a supplier); returns its ID. CustomerSince is
-        served as `customer_since`, or else as the date of the account's first invoice."""
+        """Add a customer (or, with is_supplier, a supplier); returns its ID."""
         with self._lock:
             if code.strip() in self._codes:
                 raise ValueError(f"account code {code!r} exists already")
@@ -65,7 +63,7 @@ class Division(CashBook):
             account_id = self.new_guid()
             self.accounts[account_id] = AccountRecord(
                 account_id, code.strip(), name, email, language, blocked, classification, status,
-                is_sales, is_supplier, customer_since=customer_since,
+                is_sales, is_supplier,
             )  # fmt: skip
             return account_id
 

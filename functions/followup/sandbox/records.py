@@ -41,7 +41,6 @@ class AccountRecord:
     is_sales: bool = True
     is_supplier: bool = False
     main_contact: str | None = None
-    customer_since: date | None = None  # None: served as the date of the first invoice
 
 
 @dataclass

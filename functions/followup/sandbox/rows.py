@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from decimal import Decimal
 
 from followup.sandbox.division import Division
 from followup.sandbox.documents import DocumentRecord
 from followup.sandbox.records import (
     RECEIVABLE,
-    SALES_ENTRY,
     AccountRecord,
     ContactRecord,
     LineRecord,
@@ -58,23 +56,13 @@ def line_row(division: Division, line: LineRecord) -> Row:
     }  # fmt: skip
 
 
-def first_invoices(division: Division) -> dict[str, date]:
-    """Account ID -> the date of its first sales invoice."""
-    first: dict[str, date] = {}
-    for line in division.lines:
-        if line.line_type == RECEIVABLE and line.transaction_type == SALES_ENTRY:
-            known = first.get(line.account_id)
-            first[line.account_id] = min(known, line.invoice_date) if known else line.invoice_date
-    return first
-
-
-def account_row(division: Division, a: AccountRecord, first_invoice: date | None = None) -> Row:
+def account_row(division: Division, a: AccountRecord) -> Row:
     """A crm/Accounts row. InvoicingMethod: 2 (e-mail) when there is an address, else 1.
-    CustomerSince: as set, else the first invoice's date (our choice for the sandbox)."""
+    CustomerSince is documented as obsolete: served null."""
     classification = division.classification_id(a.classification) if a.classification else None
     return {
         "ID": a.id, "Blocked": a.blocked, "Classification1": classification,
-        "Code": padded(a.code), "CustomerSince": a.customer_since or first_invoice,
+        "Code": padded(a.code), "CustomerSince": None,
         "Division": division.code, "Email": a.email,
         "InvoiceAccount": None, "InvoicingMethod": 2 if a.email else 1, "IsSales": a.is_sales,
         "IsSupplier": a.is_supplier, "Language": a.language,
@@ -113,8 +101,7 @@ def payment_terms(division: Division, _: list[Division]) -> list[Row]:
 
 def accounts(division: Division, _: list[Division]) -> list[Row]:
     """crm/Accounts rows."""
-    first = first_invoices(division)
-    return [account_row(division, a, first.get(a.id)) for a in division.accounts.values()]
+    return [account_row(division, a) for a in division.accounts.values()]
 
 
 def contacts(division: Division, _: list[Division]) -> list[Row]:

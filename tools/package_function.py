@@ -21,6 +21,9 @@ ROOT = Path(__file__).resolve().parents[1]
 FUNCTIONS = ROOT / "functions"
 DEFAULT_OUT = ROOT / "build" / "function-source.zip"
 STAMP = (1980, 1, 1, 0, 0, 0)
+# Data files the package reads at run time, named one by one (a .json is otherwise refused: it
+# could be a service account key).
+PACKAGE_DATA = ("followup/exact/contract.json",)
 FORBIDDEN = re.compile(
     r"(^|/)(tests?|\.venv|venv|node_modules|state|outbox|\.demo|__pycache__|[^/]*\.egg-info)(/|$)"
     r"|\.(sqlite3?|db|pem|key|p12|pyc|env|toml|json|eml)$|(^|/)\.env",
@@ -40,6 +43,7 @@ def entries(root: Path = ROOT) -> Iterator[tuple[str, Path]]:
         for path in package.rglob("*.py")
         if "__pycache__" not in path.parts
     ]
+    found += [(name, functions / name) for name in PACKAGE_DATA]
     found += [
         (str(path.relative_to(root)), path)
         for path in templates.rglob("*")
@@ -51,7 +55,9 @@ def entries(root: Path = ROOT) -> Iterator[tuple[str, Path]]:
 def build(out: Path = DEFAULT_OUT, root: Path = ROOT) -> tuple[int, str]:
     """Write the archive; returns (number of files, sha256 of the archive)."""
     chosen = list(entries(root))
-    refused = [name for name, _ in chosen if FORBIDDEN.search(name)]
+    refused = [
+        name for name, _ in chosen if FORBIDDEN.search(name) and name not in PACKAGE_DATA
+    ]
     if refused:
         raise SystemExit(f"refusing to package: {', '.join(refused)}")
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -96,8 +96,8 @@ def test_5xx_every_time_gives_up_after_max_attempts_with_a_server_error(
 def test_a_400_is_not_retried(state: SandboxState, client: ExactClient) -> None:
     add_accounts(state, 3)
     with pytest.raises(ExactRequestError) as caught:
-        client.get_all(f"{DIVISION}/bulk/CRM/Accounts")  # bulk without $select
-    assert calls_to(state, "/bulk/CRM/Accounts") == 1
+        client.get_all(f"{DIVISION}/bulk/Cashflow/Receivables")  # bulk without $select
+    assert calls_to(state, "/bulk/Cashflow/Receivables") == 1
     assert caught.value.status == 400
     assert "$select" in str(caught.value)  # Exact's own words are kept
     assert not caught.value.retryable

@@ -164,8 +164,8 @@ def test_a_first_read_takes_five_calls_in_order_and_asks_no_sync_timestamp(
     assert paths(state) == [
         "GET sync/Cashflow/PaymentTerms",
         "GET bulk/Cashflow/Receivables",
-        "GET bulk/CRM/Accounts",
-        "GET bulk/CRM/Contacts",
+        "GET crm/Accounts",
+        "GET crm/Contacts",
         "GET bulk/Cashflow/Receivables",  # the payers' first invoices
     ]
 
@@ -229,21 +229,23 @@ def test_up_to_20_ids_are_fetched_with_one_filtered_call_each(
     data = source.read(DIVISION, since=1, first_day=date(2026, 3, 1))
     assert len(data.accounts) == 20
     assert len(data.contacts) == 20
-    [accounts_call] = queries(state, "bulk/CRM/Accounts")
-    [contacts_call] = queries(state, "bulk/CRM/Contacts")
+    [accounts_call] = queries(state, "crm/Accounts")
+    [contacts_call] = queries(state, "crm/Contacts")
     assert accounts_call.count(" or ID eq guid'") == 19
     assert contacts_call.count(" or ID eq guid'") == 19
 
 
-def test_more_than_20_ids_read_the_whole_listing_once_and_keep_only_those_involved(
+def test_many_involved_accounts_are_read_in_batches_of_at_most_a_page_never_the_listing(
     state: SandboxState, source: ExactOnlineSource
 ) -> None:
+    from followup.exact.batches import QUERY_BUDGET, encoded_length
+
     div = state.add_division(DIVISION, "Veel klanten")
     involved = set()
-    for n in range(30):
+    for n in range(100):
         customer = div.add_account(code=str(1000 + n), name=f"Klant {n}")
         div.add_contact(customer, "Voor", f"Naam {n}", email=f"c{n}@example.nl", is_main=True)
-        if n < 21:
+        if n < 70:
             involved.add(customer)
             div.add_invoice(
                 customer,
@@ -254,12 +256,15 @@ def test_more_than_20_ids_read_the_whole_listing_once_and_keep_only_those_involv
             )
     data = source.read(DIVISION, since=1, first_day=date(2026, 3, 1))
     assert set(data.accounts) == involved
-    assert len(data.contacts) == 21
-    [accounts_call] = queries(state, "bulk/CRM/Accounts")
-    [contacts_call] = queries(state, "bulk/CRM/Contacts")
-    assert "$filter" not in accounts_call
-    assert "$filter" not in contacts_call
-    assert len(state.calls) == 4  # sync, open items, accounts, contacts
+    assert len(data.contacts) == 70
+    for resource in ("crm/Accounts", "crm/Contacts"):
+        calls = queries(state, resource)
+        filters = [call.split("$filter=", 1)[1].split("&", 1)[0] for call in calls]
+        assert sum(f.count("ID eq guid'") for f in filters) == 70
+        assert all(f.count("ID eq guid'") <= 60 for f in filters)
+        assert all(encoded_length(f) <= QUERY_BUDGET for f in filters)
+        assert len(calls) == 3  # 70 IDs of ~64 encoded characters: three filters of <= 1,800
+
 
 
 def test_no_lines_means_no_account_or_contact_calls(

@@ -371,6 +371,6 @@ def test_customer_since_is_documented_obsolete_and_served_null(
 ) -> None:
     division.add_invoice(customer, 1, date(2026, 1, 5), DUE, D("10"))
 
-    for path in ("123456/crm/Accounts", "123456/bulk/CRM/Accounts"):
+    for path in ("123456/crm/Accounts",):
         rows = _get(api, path, {"$select": "Code,CustomerSince"})
         assert {r["Code"].strip(): r["CustomerSince"] for r in rows} == {"1001": None}

@@ -51,7 +51,7 @@ def _all(api: httpx.Client, path: str, params: dict[str, str]) -> list[Row]:
 
 def _codes(api: httpx.Client) -> dict[str, str]:
     """Account ID -> unpadded code."""
-    rows = _all(api, "bulk/CRM/Accounts", {"$select": "ID,Code"})
+    rows = _all(api, "crm/Accounts", {"$select": "ID,Code"})
     return {row["ID"]: row["Code"].strip() for row in rows}
 
 
@@ -87,7 +87,7 @@ def test_only_the_dates_depend_on_today() -> None:
 def test_the_demo_has_customers_and_fourteen_months_of_invoices(
     facts: DemoFacts, demo: httpx.Client
 ) -> None:
-    accounts = _all(demo, "bulk/CRM/Accounts", {"$select": "ID,IsSales,Status"})
+    accounts = _all(demo, "crm/Accounts", {"$select": "ID,IsSales,Status"})
     lines = _all(
         demo,
         "bulk/Cashflow/Receivables",
@@ -186,7 +186,7 @@ def test_a_supplier_was_paid_yesterday_too_as_a_payable(
 
 def _account(api: httpx.Client, code: str) -> Row:
     params = {"$select": "ID,Email,Language,Blocked", "$filter": f"Code eq '{code:>18}'"}
-    (row,) = _all(api, "bulk/CRM/Accounts", params)
+    (row,) = _all(api, "crm/Accounts", params)
     return row
 
 
@@ -195,7 +195,7 @@ def _contacts(api: httpx.Client, account_id: str) -> list[Row]:
         "$select": "FirstName,Email,BusinessEmail,IsMainContact",
         "$filter": f"Account eq guid'{account_id}'",
     }
-    return _all(api, "bulk/CRM/Contacts", params)
+    return _all(api, "crm/Contacts", params)
 
 
 def test_the_english_payer_speaks_english_and_has_a_first_name_contact(
@@ -235,8 +235,8 @@ def test_overdue_invoices_of_many_customers_at_various_ages(
 
 
 def test_addresses_are_on_reserved_example_domains_only(demo: httpx.Client) -> None:
-    accounts = _all(demo, "bulk/CRM/Accounts", {"$select": "Email"})
-    contacts = _all(demo, "bulk/CRM/Contacts", {"$select": "Email,BusinessEmail"})
+    accounts = _all(demo, "crm/Accounts", {"$select": "Email"})
+    contacts = _all(demo, "crm/Contacts", {"$select": "Email,BusinessEmail"})
     addresses = [a["Email"] for a in accounts] + [
         c[field] for c in contacts for field in ("Email", "BusinessEmail")
     ]
@@ -248,10 +248,10 @@ def test_addresses_are_on_reserved_example_domains_only(demo: httpx.Client) -> N
 def test_most_customers_have_a_main_contact_and_some_only_an_account_address(
     facts: DemoFacts, demo: httpx.Client
 ) -> None:
-    accounts = _all(demo, "bulk/CRM/Accounts", {"$select": "ID,Email,MainContact,IsSales"})
+    accounts = _all(demo, "crm/Accounts", {"$select": "ID,Email,MainContact,IsSales"})
     customers = [a for a in accounts if a["IsSales"]]
     contacts = {
-        c["ID"]: c for c in _all(demo, "bulk/CRM/Contacts", {"$select": "ID,FirstName,Email"})
+        c["ID"]: c for c in _all(demo, "crm/Contacts", {"$select": "ID,FirstName,Email"})
     }
 
     with_main = [a for a in customers if a["MainContact"] and contacts[a["MainContact"]]["Email"]]
@@ -274,7 +274,7 @@ def test_customers_carry_classification_guids_that_the_classifications_endpoint_
     named = _all(demo, "crm/AccountClassifications", {"$select": "ID,Code"})
     used = {
         a["Classification1"]
-        for a in _all(demo, "bulk/CRM/Accounts", {"$select": "Classification1"})
+        for a in _all(demo, "crm/Accounts", {"$select": "Classification1"})
     }
 
     assert {(row["Code"], row["ID"]) for row in named} == set(facts.classifications)

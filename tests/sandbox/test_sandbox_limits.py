@@ -109,7 +109,7 @@ def test_limits_count_per_division_and_not_for_current_me(
 
 
 def test_bad_queries_count_and_carry_the_headers(division: Division, api: httpx.Client) -> None:
-    response = api.get("123456/bulk/CRM/Accounts")
+    response = api.get("123456/bulk/Cashflow/Receivables")  # bulk without $select
 
     assert response.status_code == 400
     assert response.headers["X-RateLimit-Minutely-Remaining"] == "59"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -43,9 +45,11 @@ def test_standard_endpoint_pages_by_sixty_to_the_end(division: Division, api: ht
 def test_bulk_endpoint_pages_by_a_thousand_to_the_end(
     division: Division, api: httpx.Client
 ) -> None:
-    _accounts(division, 2050)
+    customer = division.add_account(code="1", name="Klant")
+    for number in range(2050):
+        division.add_invoice(customer, number + 1, date(2026, 1, 1), date(2026, 2, 1), Decimal(1))
 
-    pages = _pages(api, "123456/bulk/CRM/Accounts", {"$select": "ID"})
+    pages = _pages(api, "123456/bulk/Cashflow/Receivables", {"$select": "ID"})
 
     assert [len(page["results"]) for page in pages] == [1000, 1000, 50]
     assert len({row["ID"] for page in pages for row in page["results"]}) == 2050

@@ -175,7 +175,7 @@ def test_account_code_filters_need_the_padding(ledger: dict[str, str], api: http
 def test_string_literals_unescape_doubled_quotes(ledger: dict[str, str], api: httpx.Client) -> None:
     params = {"$select": "ID", "$filter": "Name eq 'Hotel ''t Anker'"}
 
-    rows = api.get("123456/bulk/CRM/Accounts", params=params).json()["d"]["results"]
+    rows = api.get("123456/crm/Accounts", params=params).json()["d"]["results"]
 
     assert rows == [{"ID": ledger["anker"]}]
 
@@ -185,7 +185,7 @@ def test_booleans_and_empty_strings_filter_accounts(
 ) -> None:
     def ids(filter_: str) -> set[str]:
         params = {"$select": "ID", "$filter": filter_}
-        rows = api.get("123456/bulk/CRM/Accounts", params=params).json()["d"]["results"]
+        rows = api.get("123456/crm/Accounts", params=params).json()["d"]["results"]
         return {row["ID"] for row in rows}
 
     assert ids("Blocked eq true") == {ledger["molen"]}
@@ -220,10 +220,14 @@ def test_unsupported_query_options_are_refused(ledger: dict[str, str], api: http
     assert "$orderby" in _message(response)
 
 
-def test_unknown_endpoint_and_unknown_division_are_not_found(
+def test_an_endpoint_outside_the_contract_is_refused_and_an_unknown_division_not_found(
     ledger: dict[str, str], api: httpx.Client
 ) -> None:
-    assert api.get("123456/crm/Nonsense").status_code == 404
+    refused = api.get("123456/crm/Nonsense")
+    assert refused.status_code == 400
+    assert "not an endpoint" in refused.json()["error"]["message"]["value"]
+    assert api.get("123456/bulk/CRM/Accounts", params={"$select": "ID"}).status_code == 400
+    assert api.get("123456/financial/Journals").status_code == 501  # documented, not modelled
     assert api.get("999999/crm/Accounts").status_code == 404
     assert "error" in api.get("999999/crm/Accounts").json()
 

@@ -20,11 +20,12 @@ from dataclasses import dataclass
 import httpx
 
 from followup.errors import ExactAuthError, ExactError, ExactRateLimited
+from followup.exact.batches import id_filters
 from followup.exact.client import ExactClient, Row
+from followup.exact.contract import STANDARD_PAGE
 
 log = logging.getLogger(__name__)
 
-BATCH = 20  # ids per filtered call: the URL stays short
 MAX_FAILED_DOWNLOADS = 3  # then stop: Exact blocks keys that keep erring on an endpoint
 SALES_INVOICE_DOCUMENT = 10  # Document.Type
 DOCUMENT_FIELDS = ("ID", "FinancialTransactionEntryID", "Type")
@@ -70,9 +71,9 @@ def _guids(entry_ids: Iterable[str]) -> dict[str, str]:
 
 
 def _batches(client: ExactClient, path: str, field: str, ids: list[str], select: str) -> list[Row]:
+    literals = [f"guid'{guid}'" for guid in ids]
     rows: list[Row] = []
-    for start in range(0, len(ids), BATCH):
-        either = " or ".join(f"{field} eq guid'{guid}'" for guid in ids[start : start + BATCH])
+    for either in id_filters(field, literals, most=STANDARD_PAGE):
         rows += client.get_all(path, {"$select": select, "$filter": either})
     return rows
 

@@ -23,7 +23,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import TypeVar
 
+from followup.exact.batches import id_filters
 from followup.exact.client import ExactClient, Row
+from followup.exact.contract import contract
 from followup.exact.dates import odata_guid, to_date
 from followup.exact.documents import invoice_pdfs
 from followup.exact.rows import CASH_FLOW, OddRow, account, contact, receivable
@@ -35,7 +37,6 @@ RECEIVABLE_LINE = 20  # LineType of a receivable payment term (22: payable)
 SALES_ENTRY = 20  # TransactionType of a sales invoice
 MATCHED = 50  # Status of a settled item; below it: open (20), selected for collection (30) and
 # collection processed (40, the money is on its way)
-MAX_FILTERED_IDS = 20  # up to this many ids: one filtered call; beyond: the whole bulk listing
 HISTORY_PAGES = 30  # sync pages one run reads at most; a longer history goes on next run
 
 LINE_FIELDS = (
@@ -171,14 +172,9 @@ class ExactOnlineSource:
         endpoint = f"{division}/bulk/Cashflow/Receivables"
         literals = self._guid_literals(division, endpoint, account_ids)
         oldest: dict[str, date] = {}
-        for start in range(0, len(literals), MAX_FILTERED_IDS):
-            accounts = " or ".join(
-                f"Account eq {literal}" for literal in literals[start : start + MAX_FILTERED_IDS]
-            )
-            params = {
-                "$select": ",".join(FIRST_INVOICE_FIELDS),
-                "$filter": f"TransactionType eq {SALES_ENTRY} and ({accounts})",
-            }
+        within = f"TransactionType eq {SALES_ENTRY} and ({{}})"
+        for either in id_filters("Account", literals, most=len(literals), within=within):
+            params = {"$select": ",".join(FIRST_INVOICE_FIELDS), "$filter": either}
             for row in self._client.get_all(endpoint, params):
                 try:
                     day = to_date(row.get("InvoiceDate"))
@@ -190,7 +186,7 @@ class ExactOnlineSource:
         return oldest
 
     def _accounts(self, division: int, ids: set[str]) -> dict[str, Account]:
-        endpoint = f"{division}/bulk/CRM/Accounts"
+        endpoint = f"{division}/crm/Accounts"
         rows = self._by_ids(division, endpoint, ACCOUNT_FIELDS, ids)
         wanted = _lowered(ids)
         found = {a.id: a for a in self._mapped(division, endpoint, rows, account)
@@ -212,7 +208,7 @@ class ExactOnlineSource:
         }
 
     def _contacts(self, division: int, ids: set[str]) -> dict[str, Contact]:
-        endpoint = f"{division}/bulk/CRM/Contacts"
+        endpoint = f"{division}/crm/Contacts"
         rows = self._by_ids(division, endpoint, CONTACT_FIELDS, ids)
         wanted = _lowered(ids)
         return {c.id: c for c in self._mapped(division, endpoint, rows, contact)
@@ -221,15 +217,15 @@ class ExactOnlineSource:
     def _by_ids(
         self, division: int, endpoint: str, fields: tuple[str, ...], ids: set[str]
     ) -> list[Row]:
-        """The rows with these IDs in the fewest calls: one filtered call for a few, else the
-        whole bulk listing (1,000 a page) filtered here."""
+        """The rows with these IDs: filtered calls of at most one page each (exact/batches.py).
+        Never the whole listing: on a standard endpoint (60 a page) it costs more calls than
+        the customers a run involves, whatever the administration's size."""
         literals = self._guid_literals(division, endpoint, ids)
-        if not literals:
-            return []
-        params = {"$select": ",".join(fields)}
-        if len(literals) <= MAX_FILTERED_IDS:
-            params["$filter"] = " or ".join(f"ID eq {literal}" for literal in literals)
-        return self._client.get_all(endpoint, params)
+        most = contract().endpoint(endpoint.split("/", 1)[1]).page_size
+        rows: list[Row] = []
+        for either in id_filters("ID", literals, most=most):
+            rows += self._client.get_all(endpoint, {"$select": ",".join(fields), "$filter": either})
+        return rows
 
     def _guid_literals(self, division: int, endpoint: str, ids: set[str]) -> list[str]:
         """`guid'…'` literals of the IDs, sorted; an ID that isn't a GUID is reported."""

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
 from http import HTTPStatus
 from urllib.parse import parse_qsl, unquote, unquote_plus
 
+from followup.exact.contract import contract
 from followup.sandbox import oauth
 from followup.sandbox.division import Division
 from followup.sandbox.documents import DOWNLOAD_PATH
 from followup.sandbox.downloads import download, unauthorized
 from followup.sandbox.endpoints import ENDPOINTS, ME_FIELDS, Kind
-from followup.sandbox.exact_json import Response, encode_date, encode_row, error_body, wall_clock
+from followup.sandbox.exact_json import Response, encode_row, error_body
 from followup.sandbox.limits import minute_window, minutely_headers
 from followup.sandbox.listing import page
 from followup.sandbox.odata import ODataError, parse_select
@@ -22,9 +22,7 @@ from followup.sandbox.state import SandboxState
 
 API = "/api/v1/"
 _SINGLE = re.compile(r"^(?P<resource>.+)\(guid'(?P<id>[0-9a-fA-F-]{36})'\)$")
-# The shape of read/sync/Sync/SyncTimestamp is our best guess, unverified against Exact.
 SYNC_TIMESTAMP = "read/sync/Sync/SyncTimestamp"
-SYNC_TIMESTAMP_ENDPOINTS = {"Cashflow/PaymentTerms": "sync/Cashflow/PaymentTerms"}
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
@@ -160,12 +158,17 @@ def _resource(
     base_url: str,
     path: str,
 ) -> Response:
-    if resource == SYNC_TIMESTAMP:
-        return _sync_timestamp(division, params)
+    if resource in contract().functions:
+        return _function(resource, params)
     single = _SINGLE.match(resource)
-    endpoint = ENDPOINTS.get(single.group("resource") if single else resource)
-    if endpoint is None or (single and endpoint.kind is not Kind.STANDARD):
-        return _error(404, f"Endpoint not found: {resource}")
+    name = single.group("resource") if single else resource
+    if name not in contract().endpoints:
+        return _error(400, f"Resource not found: '{name}' is not an endpoint of the API.")
+    endpoint = ENDPOINTS.get(name)
+    if endpoint is None:
+        return _error(501, f"{name} is documented but not modelled by the sandbox.")
+    if single and endpoint.kind is not Kind.STANDARD:
+        return _error(400, f"{name} can't be read by key.")
     rows = endpoint.rows(division, list(state.divisions.values()))
     if endpoint.links:
         rows = [row | {name: base_url + str(row[name]) for name in endpoint.links} for row in rows]
@@ -179,23 +182,24 @@ def _resource(
     return Response(200, {"d": encode_row(found[0], fields or list(endpoint.fields))})
 
 
-def _sync_timestamp(division: Division, params: Mapping[str, str]) -> Response:
-    """The highest Timestamp of rows modified before `modified` (1 if none), so that
-    `Timestamp gt N` gives exactly the rows modified on or after it."""
-    modified = re.fullmatch(r"datetime'([^']*)'", params.get("modified", "").strip())
-    name = params.get("endPoint", "").strip().strip("'")
-    if modified is None:
-        raise ODataError("Parameter 'modified' must be a datetime'...' literal.")
-    if name not in SYNC_TIMESTAMP_ENDPOINTS:
-        raise ODataError(f"Unknown endPoint '{name}'.")
-    try:
-        moment = wall_clock(datetime.fromisoformat(modified.group(1)))
-    except ValueError:
-        raise ODataError(f"Invalid datetime literal: '{modified.group(1)}'") from None
-    before = [line.timestamp for line in division.lines if wall_clock(line.modified) < moment]
-    result = {
-        "EndPoint": name,
-        "Modified": encode_date(moment),
-        "SyncTimestamp": max(before, default=1),
-    }
-    return Response(200, {"d": {"results": [result]}})
+def _function(name: str, params: Mapping[str, str]) -> Response:
+    """A documented function: its parameters checked against the contract. The sandbox models
+    none of SyncTimestamp's endpoints (followup doesn't call it): a valid call gets 501."""
+    function = contract().functions[name]
+    for parameter in params:
+        if not parameter.startswith("$") and parameter not in function.parameters:
+            raise ODataError(f"Unknown parameter '{parameter}' for function {name}.")
+    for parameter, spec in function.parameters.items():
+        value = params.get(parameter, "").strip()
+        if not value:
+            if spec.required:
+                raise ODataError(f"Parameter '{parameter}' is required.")
+            continue
+        if spec.type == "Edm.DateTime" and not re.fullmatch(r"datetime'[^']+'", value):
+            raise ODataError(f"Parameter '{parameter}' must be a datetime'...' literal.")
+        if spec.values is not None and value.strip("'") not in spec.values:
+            raise ODataError(
+                f"Parameter '{parameter}': '{value.strip(chr(39))}' is not supported; "
+                f"supported: {', '.join(spec.values)}."
+            )
+    return _error(501, f"{name} is documented but not modelled by the sandbox.")

@@ -95,7 +95,7 @@ def page(endpoint: Endpoint, rows: list[Row], params: Mapping[str, str], url: st
     rows = sorted(filtered(endpoint, rows, params), key=lambda row: _key(endpoint, row))
     if "$skiptoken" in params:
         rows = _after(endpoint, rows, params["$skiptoken"])
-    size = endpoint.kind.page_size if top is None else min(top, endpoint.kind.page_size)
+    size = endpoint.page_size if top is None else min(top, endpoint.page_size)
     shown = rows[:size]
     result: dict[str, object] = {"results": [encode_row(row, fields) for row in shown]}
     if len(rows) > size and (top is None or top > size) and shown:

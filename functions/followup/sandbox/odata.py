@@ -24,6 +24,7 @@ class FieldType(Enum):
     DECIMAL = "Edm.Double"
     BOOL = "Edm.Boolean"
     DATETIME = "Edm.DateTime"
+    BINARY = "Edm.Binary"  # no literal compares with it
 
 
 class ODataError(ValueError):

@@ -85,13 +85,20 @@ def division_row(d: Division) -> Row:
     """A system/Divisions row."""
     return {
         "Code": d.code, "Country": "NL", "Currency": d.currency, "Description": d.description,
-        "HID": d.code,
+        "Hid": d.code,
     }  # fmt: skip
 
 
+SYNC_ONLY = ("LineType", "Timestamp")  # fields of the sync payment terms, not of receivables
+
+
 def receivables(division: Division, _: list[Division]) -> list[Row]:
-    """Receivable lines only (LineType 20)."""
-    return [line_row(division, x) for x in division.lines if x.line_type == RECEIVABLE]
+    """Receivable lines only (LineType 20), without the sync-only fields."""
+    return [
+        {k: v for k, v in line_row(division, x).items() if k not in SYNC_ONLY}
+        for x in division.lines
+        if x.line_type == RECEIVABLE
+    ]
 
 
 def payment_terms(division: Division, _: list[Division]) -> list[Row]:

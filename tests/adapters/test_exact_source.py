@@ -235,35 +235,54 @@ def test_up_to_20_ids_are_fetched_with_one_filtered_call_each(
     assert contacts_call.count(" or ID eq guid'") == 19
 
 
-def test_many_involved_accounts_are_read_in_batches_of_at_most_a_page_never_the_listing(
+def many_customers(state: SandboxState, total: int, involved_every: int) -> set[str]:
+    """`total` customers with a main contact each; every `involved_every`-th has an open
+    invoice. Returns the involved ones."""
+    div = state.add_division(DIVISION, "Veel klanten")
+    involved = set()
+    for n in range(total):
+        customer = div.add_account(code=str(10000 + n), name=f"Klant {n}")
+        div.add_contact(customer, "Voor", f"Naam {n}", email=f"c{n}@example.nl", is_main=True)
+        if n % involved_every == 0:
+            involved.add(customer)
+            div.add_invoice(customer, n + 1, date(2026, 2, 1), date(2026, 3, 1), D("10"))
+    return involved
+
+
+def test_a_small_administration_lists_its_accounts_and_contacts_in_one_call_each(
+    state: SandboxState, source: ExactOnlineSource
+) -> None:
+    involved = many_customers(state, 100, involved_every=1)  # 100 IDs: 4 filters, 1 listing page
+
+    data = source.read(DIVISION, since=1, first_day=date(2026, 3, 1))
+
+    assert set(data.accounts) == involved
+    assert len(data.contacts) == 100
+    assert paths(state).count("GET sync/CRM/Accounts") == 1
+    assert paths(state).count("GET sync/CRM/Contacts") == 1
+    assert queries(state, "crm/Accounts") == queries(state, "crm/Contacts") == []
+
+
+def test_a_large_administration_stops_listing_and_filters_the_rest_in_pages_within_budget(
     state: SandboxState, source: ExactOnlineSource
 ) -> None:
     from followup.exact.batches import QUERY_BUDGET, encoded_length
 
-    div = state.add_division(DIVISION, "Veel klanten")
-    involved = set()
-    for n in range(100):
-        customer = div.add_account(code=str(1000 + n), name=f"Klant {n}")
-        div.add_contact(customer, "Voor", f"Naam {n}", email=f"c{n}@example.nl", is_main=True)
-        if n < 70:
-            involved.add(customer)
-            div.add_invoice(
-                customer,
-                number=n + 1,
-                invoice_date=date(2026, 2, 1),
-                due_date=date(2026, 3, 1),
-                amount=D("10"),
-            )
+    involved = many_customers(state, 2100, involved_every=30)  # 70 involved: 3 filters
+
     data = source.read(DIVISION, since=1, first_day=date(2026, 3, 1))
+
     assert set(data.accounts) == involved
     assert len(data.contacts) == 70
-    for resource in ("crm/Accounts", "crm/Contacts"):
-        calls = queries(state, resource)
-        filters = [call.split("$filter=", 1)[1].split("&", 1)[0] for call in calls]
-        assert sum(f.count("ID eq guid'") for f in filters) == 70
-        assert all(f.count("ID eq guid'") <= 60 for f in filters)
+    for name in ("Accounts", "Contacts"):
+        assert paths(state).count(f"GET sync/CRM/{name}") == 2  # then the filters are cheaper
+        filters = [
+            call.split("$filter=", 1)[1].split("&", 1)[0]
+            for call in queries(state, f"crm/{name}")
+        ]
+        assert sum(f.count("ID eq guid'") for f in filters) == 70 - 67  # past 2,000 accounts
         assert all(encoded_length(f) <= QUERY_BUDGET for f in filters)
-        assert len(calls) == 3  # 70 IDs of ~64 encoded characters: three filters of <= 1,800
+        assert len(filters) == 1
 
 
 

@@ -270,3 +270,19 @@ def test_function_parameters_and_fields_have_edm_types() -> None:
         assert function["page"]
         assert all(kind.startswith("Edm.") for kind in function["fields"].values())
         assert all(p["type"].startswith("Edm.") for p in function["parameters"].values())
+
+
+def test_sync_crm_accounts_and_contacts_are_sync_endpoints_keyed_on_timestamp() -> None:
+    expected = {
+        "sync/CRM/Accounts": "ID Code Name Email Language Blocked MainContact Classification1",
+        "sync/CRM/Contacts": (
+            "ID Account FirstName LastName Email BusinessEmail Language IsMainContact"
+        ),
+    }
+    for key, names in expected.items():
+        endpoint = ENDPOINTS[key]
+        assert endpoint["kind"] == "sync"
+        assert endpoint["key"] == "Timestamp"
+        assert endpoint["fields"]["Timestamp"] == "Edm.Int64"
+        missing = set(names.split()) - set(endpoint["fields"])
+        assert not missing, f"{key}: {sorted(missing)}"

@@ -81,6 +81,8 @@ SERVED: Mapping[str, Callable[[Division, list[Division]], list[Row]]] = {
     "sync/Cashflow/PaymentTerms": rows.payment_terms,
     "crm/Accounts": rows.accounts,
     "crm/Contacts": rows.contacts,
+    "sync/CRM/Accounts": rows.synced(rows.accounts),
+    "sync/CRM/Contacts": rows.synced(rows.contacts),
     "crm/AccountClassifications": rows.classifications,
     "documents/Documents": rows.documents,
     "documents/DocumentAttachments": rows.attachments,

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
 
 from followup.sandbox.division import Division
 from followup.sandbox.documents import DocumentRecord
+from followup.sandbox.matching import FIRST_TIMESTAMP
 from followup.sandbox.records import (
     RECEIVABLE,
     AccountRecord,
@@ -160,3 +162,14 @@ def attachments(division: Division, _: list[Division]) -> list[Row]:
         for d in division.documents.values()
         for a in d.attachments
     ]
+
+
+def synced(make: Callable[[Division, list[Division]], list[Row]]) -> Callable[..., list[Row]]:
+    """The rows of a sync endpoint over the same records: a Timestamp each, in the order the
+    records were made (the sandbox doesn't change accounts or contacts once made)."""
+
+    def rows(division: Division, every: list[Division]) -> list[Row]:
+        made = enumerate(make(division, every), start=FIRST_TIMESTAMP)
+        return [{"Timestamp": n} | row for n, row in made]
+
+    return rows

@@ -54,6 +54,8 @@ class FakeSource:
         self.pdfs: dict[str, tuple[str, bytes]] = {}
         self.pdf_requests: list[tuple[int, tuple[str, ...]]] = []
         self.pdfs_fail: Exception | None = None
+        self.transit: dict[tuple[str, str], Decimal] = {}
+        self.transit_requests: list[tuple[int, tuple[str, ...]]] = []
 
     def divisions(self) -> list[int]:
         return sorted(self.data)
@@ -71,6 +73,13 @@ class FakeSource:
         if self.pdfs_fail is not None:
             raise self.pdfs_fail
         return {e: self.pdfs[e] for e in entry_ids if e in self.pdfs}
+
+    def amounts_in_transit(
+        self, division: int, account_ids: Sequence[str]
+    ) -> dict[tuple[str, str], Decimal]:
+        self.transit_requests.append((division, tuple(account_ids)))
+        wanted = {a.lower() for a in account_ids}
+        return {key: amount for key, amount in self.transit.items() if key[0] in wanted}
 
 
 @dataclass
@@ -198,6 +207,7 @@ class FakeComposer:
 
     def __init__(self) -> None:
         self.attachments: dict[str, list[str]] = {}  # mail key → attached file names
+        self.mails: dict[str, PlannedMail] = {}  # mail key → the planned mail composed
 
     def message(
         self, mail: PlannedMail, now: datetime, attachments: Sequence[tuple[str, bytes]] = ()
@@ -207,6 +217,7 @@ class FakeComposer:
         msg["Subject"] = f"{mail.kind.value} {' '.join(x.invoice_number for x in mail.lines)}"
         msg.set_content("body")
         self.attachments[mail.key] = [name for name, _ in attachments]
+        self.mails[mail.key] = mail
         return msg
 
     def digest(self, report: RunReport, lang: str, now: datetime, to: str) -> EmailMessage:

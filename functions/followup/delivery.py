@@ -117,7 +117,12 @@ def deliver_digest(deps: Deps, report: RunReport, to: str, dry_run: bool) -> Rep
     """The owner's digest: once per day for a quiet run, once per distinct set of news."""
     news = sorted(e.key for e in report.entries() if e.outcome in _NEW)
     failures = sorted(f"{d.division}:{d.error}" for d in report.divisions if d.error)
-    content = "\n".join(news + failures)
+    unreadable = sorted(
+        f"{u.division}:{u.endpoint}:{u.row_id}:{u.reason}"
+        for d in report.divisions
+        for u in d.unreadable
+    )
+    content = "\n".join(news + failures + unreadable)
     tag = hashlib.sha256(content.encode()).hexdigest()[:16] if content else "quiet"
     key = f"0/digest/{report.run_date.isoformat()}/{tag}"
     entry = partial(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -9,7 +10,15 @@ from typing import Any
 
 from followup.formatting import Total
 from followup.mime import one_line
-from followup.model import DivisionReport, Outcome, ReportEntry, RunReport
+from followup.model import DivisionReport, Outcome, ReportEntry, RunReport, UnreadableRow
+
+# exact/rows.py's reasons, as a problem the templates word per language, and the field involved.
+_PROBLEMS = (
+    (re.compile(r"no (\w+)"), "missing"),
+    (re.compile(r"(\w+) is not a date"), "not_a_date"),
+    (re.compile(r"(\w+) is not a number"), "not_a_number"),
+    (re.compile(r"not a GUID"), "not_a_guid"),
+)
 
 
 @dataclass(frozen=True)
@@ -25,6 +34,23 @@ class Line:
     reason: str
     notes: tuple[str, ...]
     draft: bool  # it waits in Drafts for the owner
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A row Exact sent that couldn't be read: whose, which invoice, where, and what is wrong.
+
+    `problem` is "missing", "not_a_date", "not_a_number", "not_a_guid" or "" (then only
+    `reason`, Exact's technical text, says what); `field` is the Exact field involved.
+    """
+
+    customer: str  # code and name, "" when the row didn't say
+    invoice_number: str
+    endpoint: str  # "bulk/Cashflow/Receivables"
+    row_id: str
+    problem: str
+    field: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -52,6 +78,7 @@ class Division:
     call: tuple[Line, ...]
     outstanding: tuple[Total, ...]
     overdue: tuple[Total, ...]
+    unreadable: tuple[Unreadable, ...] = ()
 
     @property
     def skipped_count(self) -> int:
@@ -62,7 +89,7 @@ class Division:
     def quiet(self) -> bool:
         """Nothing happened worth a line."""
         return not (self.sent or self.drafted or self.planned or self.skipped or self.failed) and (
-            not (self.uncertain or self.error or self.notes)
+            not (self.uncertain or self.error or self.notes or self.unreadable)
         )
 
 
@@ -86,6 +113,24 @@ def _line(entry: ReportEntry) -> Line:
         reason=one_line(entry.reason),
         notes=tuple(one_line(n) for n in entry.notes),
         draft=entry.outcome is Outcome.DRAFTED,
+    )
+
+
+def _unreadable(row: UnreadableRow) -> Unreadable:
+    reason = one_line(row.reason)
+    problem, field = "", ""
+    for pattern, name in _PROBLEMS:
+        if found := pattern.fullmatch(reason):
+            problem, field = name, found.group(1) if pattern.groups else ""
+            break
+    return Unreadable(
+        customer=one_line(f"{row.customer_code} {row.customer_name}".strip()),
+        invoice_number=one_line(row.invoice_number),
+        endpoint=one_line(row.endpoint),
+        row_id=one_line(row.row_id),
+        problem=problem,
+        field=field,
+        reason=reason,
     )
 
 
@@ -115,6 +160,7 @@ def _division(report: DivisionReport) -> Division:
         call=tuple(_line(e) for e in report.entries if e.call_customer),
         outstanding=_totals(report.outstanding),
         overdue=_totals(report.overdue),
+        unreadable=tuple(_unreadable(row) for row in report.unreadable),
     )
 
 
@@ -147,6 +193,7 @@ def digest_context(report: RunReport) -> dict[str, Any]:
             "failed": sum(len(d.failed) for d in divisions),
             "uncertain": sum(len(d.uncertain) for d in divisions),
             "already_done": sum(d.already_done for d in divisions),
+            "unreadable": sum(len(d.unreadable) for d in divisions),
         },
         "outstanding": _totals(outstanding),
         "overdue": _totals(overdue),

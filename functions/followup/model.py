@@ -100,6 +100,10 @@ class Receivable:
     amount_dc: Decimal | None = None
     timestamp: int | None = None
     transaction_type: int = 20  # 20 sales invoice, 21 sales credit note, 40 cash flow (bank/cash)
+    entry_number: str = ""  # EntryNumber of the linked transaction (ReceivablesList's key)
+    # read/financial/ReceivablesList's AmountInTransit for this open line ("the amount that you
+    # have requested your bank to pay"): the other way Exact may show a collection on its way.
+    amount_in_transit: Decimal = Decimal(0)
 
     @property
     def is_open(self) -> bool:
@@ -110,6 +114,21 @@ class Receivable:
     def in_transit(self) -> bool:
         """Selected for collection (30) or processed (40): the money is on its way."""
         return self.status in (30, 40)
+
+    @property
+    def transit_amount(self) -> Decimal:
+        """The part of this line on its way: all of it at status 30/40, else AmountInTransit
+        (never more than the line). Either reading of Exact ends in the same number."""
+        if self.in_transit:
+            return self.amount
+        if self.is_open and self.amount > 0:
+            return min(max(self.amount_in_transit, Decimal(0)), self.amount)
+        return Decimal(0)
+
+    @property
+    def open_amount(self) -> Decimal:
+        """What is still to be paid on this line and not on its way: the part to remind."""
+        return self.amount - self.transit_amount if self.is_open else Decimal(0)
 
     @property
     def is_cash(self) -> bool:
@@ -143,6 +162,25 @@ class DivisionData:
     next_watermark: int  # the sync row version to continue from next time
     exact_calls: int = 0  # API calls it took to read this
     caught_up: bool = True  # False: the payment history isn't read to its end yet (first runs)
+    unreadable: tuple[UnreadableRow, ...] = ()  # rows this read left out: they need a look
+
+
+@dataclass(frozen=True)
+class UnreadableRow:
+    """A row Exact sent that couldn't be read, left out of the run: someone should fix it.
+
+    `reason` is exact/rows.py's text ("no InvoiceNumber", "DueDate is not a date", …). The
+    customer and invoice come from the raw row when it had them ("" otherwise), so that a
+    bookkeeper can find the entry in Exact.
+    """
+
+    division: int
+    endpoint: str  # without the division: "bulk/Cashflow/Receivables"
+    row_id: str
+    reason: str
+    customer_code: str = ""
+    customer_name: str = ""
+    invoice_number: str = ""
 
 
 # --- What policy planned ------------------------------------------------------------------
@@ -310,6 +348,7 @@ class DivisionReport:
     notes: list[str] = field(default_factory=list)
     outstanding: dict[str, Decimal] = field(default_factory=dict)  # per currency: all open
     overdue: dict[str, Decimal] = field(default_factory=dict)  # per currency: past due
+    unreadable: list[UnreadableRow] = field(default_factory=list)  # rows Exact sent, unusable
 
     @property
     def ok(self) -> bool:

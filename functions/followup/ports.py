@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime
+from decimal import Decimal
 from email.message import EmailMessage
 from enum import StrEnum
 from typing import Any, Protocol
@@ -49,6 +50,13 @@ class ExactSource(Protocol):
 
     def invoice_pdfs(self, division: int, entry_ids: Sequence[str]) -> dict[str, tuple[str, bytes]]:
         """Entry ID → (file name, PDF bytes) of the invoices that have one; others are absent."""
+        ...
+
+    def amounts_in_transit(
+        self, division: int, account_ids: Sequence[str]
+    ) -> dict[tuple[str, str], Decimal]:
+        """(account ID lower-cased, invoice's entry number) → AmountInTransit, for these
+        customers' open items; only amounts above zero."""
         ...
 
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
-from followup.model import CUSTOMER_KINDS, MailKind, Outcome, ReportEntry, RunReport
+from followup.model import (
+    CUSTOMER_KINDS,
+    MailKind,
+    Outcome,
+    ReportEntry,
+    RunReport,
+    UnreadableRow,
+)
 
 # The columns of the summary, in order; `rejected` counts as failed, `planned` only in dry runs.
 COLUMNS = (
@@ -35,6 +42,19 @@ def entry_to_dict(entry: ReportEntry) -> dict[str, Any]:
         "currency": entry.currency,
         "call_customer": entry.call_customer,
         "notes": list(entry.notes),
+    }
+
+
+def unreadable_to_dict(row: UnreadableRow) -> dict[str, Any]:
+    """A row Exact sent that couldn't be read, as JSON-ready data."""
+    return {
+        "division": row.division,
+        "endpoint": row.endpoint,
+        "row_id": row.row_id,
+        "customer_code": row.customer_code,
+        "customer_name": row.customer_name,
+        "invoice_number": row.invoice_number,
+        "reason": row.reason,
     }
 
 
@@ -69,6 +89,7 @@ def report_to_dict(report: RunReport) -> dict[str, Any]:
                 "outstanding": {k: str(v) for k, v in d.outstanding.items()},
                 "overdue": {k: str(v) for k, v in d.overdue.items()},
                 "entries": [entry_to_dict(e) for e in d.entries],
+                "unreadable": [unreadable_to_dict(u) for u in d.unreadable],
             }
             for d in report.divisions
         ],
@@ -103,6 +124,13 @@ def summary(report: RunReport) -> str:
         if d.error:
             lines.append(f"  division {d.division} FAILED: {d.error}")
         lines.extend(f"  division {d.division}: {note}" for note in d.notes)
+    unreadable = [u for d in report.divisions for u in d.unreadable]
+    if unreadable:
+        lines.append(
+            f"  Rows from Exact that could not be read ({len(unreadable)}); "
+            "check these entries in Exact:"
+        )
+        lines.extend(f"      {_unreadable_line(u)}" for u in unreadable)
     if report.digest is not None:
         digest = report.digest
         why = (
@@ -118,3 +146,11 @@ def summary(report: RunReport) -> str:
     elif not report.dry_run and new == 0:
         lines.append("  Nothing new to deliver.")
     return "\n".join(lines)
+
+
+def _unreadable_line(row: UnreadableRow) -> str:
+    """Whose row, which invoice, what is wrong and where: enough to find it in Exact."""
+    who = f"{row.customer_code} {row.customer_name}".strip() or "customer unknown"
+    invoice = f", invoice {row.invoice_number}" if row.invoice_number else ""
+    where = f"{row.endpoint}, row {row.row_id}"
+    return f"division {row.division}: {who}{invoice}: {row.reason} ({where})"

@@ -89,6 +89,26 @@ def run_division(
         since = policy.window_start(watermark, run_date, deps.rules.policy)
         data = deps.source.read(division, watermark.sync_timestamp if watermark else None, since)
         result.exact_calls = data.exact_calls
+        result.unreadable.extend(data.unreadable)
+        for row in data.unreadable:
+            log.warning(
+                "division %s: row %s of %s could not be read: %s",
+                division,
+                row.row_id,
+                row.endpoint,
+                row.reason,
+                extra={
+                    "decision": {
+                        "event": "unreadable_row",
+                        "division": division,
+                        "endpoint": row.endpoint,
+                        "row_id": row.row_id,
+                        "customer": row.customer_code,
+                        "invoice": row.invoice_number,
+                        "reason": row.reason,
+                    }
+                },
+            )
         if not data.caught_up:
             result.notes.append(
                 "Exact's payment changes were read in part (a first run reads the history once, "
@@ -97,6 +117,12 @@ def run_division(
         result.outstanding, result.overdue = _balances(data, run_date)
         history = _history(deps, division, data, run_date)
         plan = policy.plan(data, run_date, since, deps.rules, history)
+        reminders = [m for m in plan.mails if m.kind is MailKind.REMINDER]
+        reminded = sorted({m.customer.account_id for m in reminders})
+        transit = deps.source.amounts_in_transit(division, reminded) if reminded else {}
+        if transit:  # money on its way that the receivables didn't show: plan again with it
+            data = policy.with_transit(data, transit)
+            plan = policy.plan(data, run_date, since, deps.rules, history)
         result.notes.extend(plan.notes)
         for note in plan.notes:
             log.warning("division %s: %s", division, note)

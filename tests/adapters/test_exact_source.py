@@ -12,7 +12,7 @@ from followup.clock import AMSTERDAM
 from followup.exact.client import ExactClient
 from followup.exact.queries import ExactOnlineSource
 from followup.exact.rows import OddRow, account, contact, receivable
-from followup.model import Receivable
+from followup.model import Receivable, UnreadableRow
 from followup.sandbox.demo_data import seed_demo, settled_by_money
 from followup.sandbox.state import SandboxState
 
@@ -371,8 +371,36 @@ def test_an_odd_row_is_skipped_and_recorded_not_fatal(
     assert len(data.open_items) == 1
     # An open row without a payment date matters only among the open items: reported once.
     assert [(x.endpoint, x.row_id, x.reason) for x in source.skipped_rows] == [
-        (f"{DIVISION}/bulk/Cashflow/Receivables", broken.id, "no InvoiceNumber"),
+        ("bulk/Cashflow/Receivables", broken.id, "no InvoiceNumber"),
     ]
+
+
+def test_a_row_that_cannot_be_read_comes_with_its_customer_and_invoice_in_that_reads_data(
+    state: SandboxState, source: ExactOnlineSource
+) -> None:
+    small = Small(state)
+    state.add_division(222, "Tweede")
+    broken = next(x for x in small.div.lines if x.transaction_entry_id == small.open)
+    broken.due_date = "gisteren"  # type: ignore[assignment]
+
+    data = source.read(DIVISION, since=1, first_day=date(2026, 3, 1))
+    other = source.read(222, since=1, first_day=date(2026, 3, 1))
+    again = source.read(DIVISION, since=1, first_day=date(2026, 3, 1))
+
+    assert data.unreadable == (
+        UnreadableRow(
+            division=DIVISION,
+            endpoint="bulk/Cashflow/Receivables",
+            row_id=broken.id,
+            reason="DueDate is not a date",
+            customer_code="1003",  # Exact pads it to 18 characters
+            customer_name="Restaurant De Molen",
+            invoice_number="20260003",
+        ),
+    )
+    assert other.unreadable == ()  # each read carries only the rows it skipped itself
+    assert again.unreadable == data.unreadable
+    assert len(source.skipped_rows) == 2
 
 
 # --- the row mapping, on rows as Exact sends them ------------------------------------------

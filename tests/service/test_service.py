@@ -19,7 +19,7 @@ from fakes import (
 )
 from followup import service
 from followup.errors import ExactServerError, ExactTokenRevoked, MailerAuthError, MailerError
-from followup.model import MailKind, Mode, Outcome, Watermark
+from followup.model import MailKind, Mode, Outcome, UnreadableRow, Watermark
 from followup.policy import Rules
 from followup.ports import Trace
 from followup.rules_settings import Policy
@@ -264,6 +264,59 @@ def test_a_failing_digest_is_reported_and_the_run_is_still_recorded() -> None:
     assert deps.ledger.runs[-1] is second
 
 
+UNREADABLE = UnreadableRow(
+    division=DIV,
+    endpoint="bulk/Cashflow/Receivables",
+    row_id="5e1ab1c4-0000-4000-8000-000000000009",
+    reason="DueDate is not a date",
+    customer_code="2009",
+    customer_name="Bakkerij Bol",
+    invoice_number="20260009",
+)
+
+
+def with_unreadable(deps, *rows):  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    deps.source.data[DIV] = replace(deps.source.data[DIV], unreadable=rows)
+    return deps
+
+
+def test_a_row_exact_sent_that_could_not_be_read_reaches_the_division_report_and_the_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    deps = with_unreadable(make(), UNREADABLE)
+    with caplog.at_level("WARNING", logger="followup.run"):
+        report = service.run(deps, RUN)
+    assert report.divisions[0].unreadable == [UNREADABLE]
+    assert outcomes(report, MailKind.REMINDER) == ["drafted"]  # the rest of the run goes on
+    [logged] = [
+        getattr(r, "decision", None) for r in caplog.records if "could not be read" in r.msg
+    ]
+    assert logged == {
+        "event": "unreadable_row",
+        "division": DIV,
+        "endpoint": "bulk/Cashflow/Receivables",
+        "row_id": UNREADABLE.row_id,
+        "customer": "2009",
+        "invoice": "20260009",
+        "reason": "DueDate is not a date",
+    }
+
+
+def test_rows_that_could_not_be_read_are_news_for_the_digest_of_a_quiet_rerun() -> None:
+    deps = with_digest(make())
+    service.run(deps, RUN)
+    service.run(deps, RUN)  # the first quiet digest of the day
+    with_unreadable(deps, UNREADABLE)
+    news = service.run(deps, RUN)
+    again = service.run(deps, RUN)
+    assert news.digest is not None
+    assert news.digest.outcome is Outcome.SENT
+    assert again.digest is not None
+    assert again.digest.outcome is Outcome.ALREADY_DONE
+
+
 def test_reminders_carry_the_invoice_pdfs_fetched_once_per_division() -> None:
     from dataclasses import replace
 
@@ -335,3 +388,42 @@ def test_a_later_run_that_reads_in_part_just_continues_next_time() -> None:
     service.run(deps, RUN)
 
     assert deps.ledger.watermarks[DIV] == Watermark(30, RUN)
+
+
+def test_money_in_transit_on_exacts_report_holds_the_reminder_it_covers() -> None:
+    from decimal import Decimal
+
+    deps = make()
+    account_id = deps.source.data[DIV].open_items[0].account_id
+    deps.source.transit = {(account_id.lower(), "20260004"): Decimal("100.00")}
+
+    report = service.run(deps, RUN)
+
+    assert outcomes(report, MailKind.REMINDER) == []
+    assert deps.source.transit_requests == [(DIV, (account_id,))]
+
+
+def test_a_part_in_transit_leaves_the_rest_to_remind_and_says_so() -> None:
+    from decimal import Decimal
+
+    deps = make()
+    account_id = deps.source.data[DIV].open_items[0].account_id
+    deps.source.transit = {(account_id.lower(), "20260004"): Decimal("40.00")}
+
+    report = service.run(deps, RUN)
+
+    assert outcomes(report, MailKind.REMINDER) == ["drafted"]
+    [mail] = [m for m in deps.composer.mails.values() if m.kind is MailKind.REMINDER]
+    [line] = mail.lines
+    assert (line.amount, line.in_transit) == (Decimal("60.00"), Decimal("40.00"))
+
+
+def test_no_reminder_planned_means_no_question_about_money_in_transit() -> None:
+    deps = make()
+    deps.source.data[DIV] = deps.source.data[DIV].__class__(
+        **{**deps.source.data[DIV].__dict__, "open_items": ()}
+    )
+
+    service.run(deps, RUN)
+
+    assert deps.source.transit_requests == []

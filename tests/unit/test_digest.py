@@ -9,12 +9,21 @@ import html
 import re
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from followup.compose import Composer, Rendered
-from followup.model import DivisionReport, MailKind, Outcome, ReportEntry, RunReport
+from followup.exact.rows import OddRow, receivable
+from followup.model import (
+    DivisionReport,
+    MailKind,
+    Outcome,
+    ReportEntry,
+    RunReport,
+    UnreadableRow,
+)
 from followup.samples import COMPANY, sample_report
 
 NOW = datetime(2026, 2, 3, 9, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
@@ -184,3 +193,105 @@ def test_a_text_only_composer_writes_a_text_only_digest() -> None:
     plain = Composer(COMPANY, text_only=True)
     message = plain.digest(sample_report(TODAY, NOW), "nl", NOW, "eigenaar@houtwerkjansen.nl")
     assert message.get_content_type() == "text/plain"
+
+
+def unreadable(reason: str, **more: str) -> UnreadableRow:
+    return UnreadableRow(1, "bulk/Cashflow/Receivables", "5e1ab1c4-0009", reason, **more)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_rows_exact_sent_that_could_not_be_read_are_listed_with_customer_invoice_and_reason(
+    lang: str,
+) -> None:
+    row = unreadable(
+        "DueDate is not a date",
+        customer_code="1003",
+        customer_name="Restaurant De Molen",
+        invoice_number="20260003",
+    )
+    rendered = digest(report(DivisionReport(1, unreadable=[row])), lang)
+    assert rendered.html is not None
+    heading = {
+        "nl": "Rijen uit Exact die niet gelezen konden worden (1)",
+        "en": "Rows from Exact that could not be read (1)",
+    }[lang]
+    line = {
+        "nl": "- 1003 Restaurant De Molen, factuur 20260003: vervaldatum is geen geldige datum, "
+        "in openstaande posten (bulk/Cashflow/Receivables)",
+        "en": "- 1003 Restaurant De Molen, invoice 20260003: the due date is not a valid date, "
+        "in outstanding items (bulk/Cashflow/Receivables)",
+    }[lang]
+    hint = {"nl": "Controleer deze boekingen in Exact", "en": "Check these entries in Exact"}[lang]
+    section = rendered.text.split(heading)[1]
+    assert hint in section
+    assert line in section
+    assert {"nl": "Vandaag niets te doen", "en": "Nothing to do"}[lang] not in rendered.text
+    shown = visible(rendered.html)
+    for part in (heading, hint, "1003 Restaurant De Molen", "20260003", "(bulk/Cashflow/"):
+        assert part in shown
+
+
+ROW: dict[str, Any] = {  # a receivable line as Exact sends it, readable as it is
+    "ID": "5e1ab1c4-0000-4000-8000-000000000001",
+    "Account": "5e1ab1c4-0000-4000-8000-0000000000aa",
+    "EntryID": "5e1ab1c4-0000-4000-8000-0000000000e1",
+    "InvoiceNumber": 20260003,
+    "InvoiceDate": "/Date(1767225600000)/",
+    "DueDate": "/Date(1769817600000)/",
+    "AmountFC": 100.1,
+    "Currency": "EUR",
+    "TransactionAmountFC": 242,
+    "Status": 20,
+    "TransactionType": 20,
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "dutch"),
+    [
+        ({"InvoiceNumber": None}, "geen factuurnummer"),
+        ({"DueDate": None}, "geen vervaldatum"),
+        ({"InvoiceDate": "/Date(gisteren)/"}, "factuurdatum is geen geldige datum"),
+        ({"TransactionAmountFC": "n/a"}, "factuurbedrag is geen geldig getal"),
+        ({"Status": None}, "status is geen geldig getal"),
+        ({"Account": None}, "geen klant"),
+    ],
+)
+def test_the_dutch_digest_words_exacts_reasons_in_dutch(change: dict[str, Any], dutch: str) -> None:
+    with pytest.raises(OddRow) as refused:  # the reason exactly as the source records it
+        receivable(ROW | change)
+    row = unreadable(str(refused.value), customer_code="1003", invoice_number="20260003")
+    text = digest(report(DivisionReport(1, unreadable=[row])), "nl").text
+    assert f"1003, factuur 20260003: {dutch}, in openstaande posten" in text
+    assert str(refused.value) not in text
+
+
+def test_a_bad_reference_is_worded_with_its_row_id_when_nothing_else_identifies_it() -> None:
+    row = UnreadableRow(1, "crm/Accounts", "12345", "not a GUID")
+    text = digest(report(DivisionReport(1, unreadable=[row])), "nl").text
+    said = "klant onbekend: ongeldige verwijzing (geen geldig ID), in relaties"
+    assert f"- {said} (crm/Accounts, ID 12345)" in text
+
+
+def test_a_reason_the_digest_does_not_know_is_shown_as_it_is() -> None:
+    row = unreadable("Currency is not EUR", customer_code="1003")
+    text = digest(report(DivisionReport(1, unreadable=[row]))).text
+    assert "- 1003: Currency is not EUR, in" in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_summary_counts_the_rows_that_could_not_be_read(lang: str) -> None:
+    rows = [unreadable("no InvoiceNumber"), unreadable("no DueDate")]
+    text = digest(report(DivisionReport(1, unreadable=rows)), lang).text
+    assert {
+        "nl": "2 rijen uit Exact konden niet gelezen worden.",
+        "en": "2 rows from Exact could not be read.",
+    }[lang] in text
+
+
+def test_names_of_unreadable_rows_are_escaped_in_the_html_digest() -> None:
+    row = unreadable("no InvoiceNumber", customer_name="<b>Evil</b> B.V.")
+    rendered = digest(report(DivisionReport(1, unreadable=[row])))
+    assert rendered.html is not None
+    assert "<b>Evil</b>" not in rendered.html
+    assert "&lt;b&gt;Evil&lt;/b&gt; B.V." in rendered.html

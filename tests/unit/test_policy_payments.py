@@ -316,3 +316,24 @@ def test_a_reversed_receipt_does_not_count_as_money_received_that_day() -> None:
     )
     [mail] = plan(data).mails
     assert mail.variant == "standard"  # not "personal": the 6,000 never stayed
+
+
+def test_rows_that_contradict_every_reading_skip_the_customer_with_a_reason() -> None:
+    acc, other = account(1), account(2)
+    both = paid(1, acc.id)  # matched in the sync, yet still among the open items
+    over = [paid(2, other.id, total="100.00"), paid(3, other.id, total="100.00", entry="entry-2")]
+    data = division_data(
+        [acc, other], payments=[both, *over], open_items=[line(1, acc.id)]
+    )
+
+    result = plan(data)
+
+    assert result.mails == ()
+    reasons = {(s.kind, s.customer.code): (s.reason, s.invoice_numbers) for s in result.skips}
+    matched_open = "Exact shows this invoice both matched and open: check it in Exact"
+    assert reasons[(MailKind.CONFIRMATION, acc.code)] == (matched_open, ("20260001",))
+    assert reasons[(MailKind.REMINDER, acc.code)] == (matched_open, ("20260001",))
+    assert reasons[(MailKind.CONFIRMATION, other.code)] == (
+        "Exact shows more paid on this invoice than its total: check the matching",
+        ("20260002", "20260003"),
+    )

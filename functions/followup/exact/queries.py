@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
+from decimal import Decimal
 from typing import TypeVar
 
 from followup.exact.batches import id_filters
@@ -29,7 +30,7 @@ from followup.exact.contract import contract
 from followup.exact.dates import odata_guid, to_date
 from followup.exact.documents import invoice_pdfs
 from followup.exact.rows import CASH_FLOW, OddRow, account, contact, receivable
-from followup.model import Account, Contact, DivisionData, Receivable
+from followup.model import Account, Contact, DivisionData, Receivable, UnreadableRow
 
 log = logging.getLogger(__name__)
 
@@ -43,30 +44,27 @@ LINE_FIELDS = (
     "ID", "Account", "AccountContact", "EntryID", "TransactionEntryID", "InvoiceNumber",
     "InvoiceDate", "DueDate", "AmountFC", "AmountDC", "Currency", "TransactionAmountFC",
     "Status", "IsFullyPaid", "LastPaymentDate", "Description", "YourRef",
-    "TransactionIsReversal", "TransactionType",
+    "TransactionIsReversal", "TransactionType", "AccountCode", "AccountName", "EntryNumber",
 )  # fmt: skip
 SYNC_FIELDS = ("Timestamp", "LineType", *LINE_FIELDS)
 ACCOUNT_FIELDS = (
     "ID", "Code", "Name", "Email", "Language", "Blocked", "MainContact", "Classification1",
 )  # fmt: skip
 FIRST_INVOICE_FIELDS = ("Account", "InvoiceDate")
+TRANSIT_FIELDS = ("AccountId", "InvoiceNumber", "AmountInTransit")
+CENT = Decimal("0.01")
 CLASSIFICATION_FIELDS = ("ID", "Code")
 CONTACT_FIELDS = (
     "ID", "Account", "FirstName", "LastName", "Email", "BusinessEmail", "Language",
-    "IsMainContact",
+    "IsMainContact", "AccountName",
 )  # fmt: skip
 
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class SkippedRow:
-    """A row left out of a run's data, and why; the run goes on without it."""
-
-    division: int
-    endpoint: str
-    row_id: str
-    reason: str
+# A row left out of a run's data, and why (with its customer and invoice when the row had them);
+# the run goes on without it, and the run report lists it.
+SkippedRow = UnreadableRow
 
 
 class ExactOnlineSource:
@@ -104,6 +102,7 @@ class ExactOnlineSource:
         and dated on or after `first_day`, every open receivable line, and the accounts and
         contacts of all those lines."""
         calls_before = self._client.calls[division]
+        skipped_before = len(self.skipped_rows)
         payments, next_watermark, caught_up = self._changed_lines(division, since or 1, first_day)
         open_items = self._open_items(division)
         lines = payments + open_items
@@ -127,11 +126,32 @@ class ExactOnlineSource:
             next_watermark=next_watermark,
             exact_calls=self._client.calls[division] - calls_before,
             caught_up=caught_up,
+            unreadable=tuple(self.skipped_rows[skipped_before:]),
         )
 
     def invoice_pdfs(self, division: int, entry_ids: Sequence[str]) -> dict[str, tuple[str, bytes]]:
         """Entry ID → (file name, PDF bytes) from Exact's documents (exact/documents.py)."""
         return invoice_pdfs(self._client, division, entry_ids)
+
+    def amounts_in_transit(
+        self, division: int, account_ids: Sequence[str]
+    ) -> dict[tuple[str, str], Decimal]:
+        """(account ID lower-cased, InvoiceNumber) → AmountInTransit from Exact's outstanding
+        items report (read/financial/ReceivablesList), for these customers: asked only for the
+        customers about to be reminded, a few per call."""
+        endpoint = f"{division}/read/financial/ReceivablesList"
+        literals = self._guid_literals(division, endpoint, set(account_ids))
+        most = contract().endpoint("read/financial/ReceivablesList").page_size
+        found: dict[tuple[str, str], Decimal] = {}
+        for either in id_filters("AccountId", literals, most=most):
+            params = {"$select": ",".join(TRANSIT_FIELDS), "$filter": either}
+            for row in self._client.get_all(endpoint, params):
+                amount, number = row.get("AmountInTransit"), row.get("InvoiceNumber")
+                if not isinstance(amount, int | float) or amount <= 0 or number is None:
+                    continue
+                key = (str(row.get("AccountId") or "").lower(), str(number))
+                found[key] = found.get(key, Decimal(0)) + Decimal(str(amount)).quantize(CENT)
+        return found
 
     def _changed_lines(
         self, division: int, since: int, first_day: date
@@ -269,12 +289,27 @@ class ExactOnlineSource:
             try:
                 mapped.append(convert(row))
             except OddRow as exc:
-                self._skip(division, endpoint, str(row.get("ID") or "?"), str(exc))
+                self._skip(division, endpoint, str(row.get("ID") or "?"), str(exc), row)
         return mapped
 
-    def _skip(self, division: int, endpoint: str, row_id: str, reason: str) -> None:
+    def _skip(
+        self, division: int, endpoint: str, row_id: str, reason: str, row: Row | None = None
+    ) -> None:
+        """Leave a row out, logged and kept with what identifies it for a bookkeeper: the
+        customer (AccountCode/AccountName on lines, Code/Name on accounts) and the invoice."""
         log.warning("skipping row %s of %s: %s", row_id, endpoint, reason)
-        self.skipped_rows.append(SkippedRow(division, endpoint, row_id, reason))
+        raw = row or {}
+        self.skipped_rows.append(
+            UnreadableRow(
+                division=division,
+                endpoint=endpoint.removeprefix(f"{division}/"),
+                row_id=row_id,
+                reason=reason,
+                customer_code=_raw_text(raw, "AccountCode") or _raw_text(raw, "Code"),
+                customer_name=_raw_text(raw, "AccountName") or _raw_text(raw, "Name"),
+                invoice_number=_raw_text(raw, "InvoiceNumber"),
+            )
+        )
 
 
 def _in_window(row: Row, first_day: date) -> bool:
@@ -302,3 +337,11 @@ def _named(account: Account, codes: dict[str, str]) -> Account:
 
 def _lowered(ids: Iterable[str]) -> set[str]:
     return {guid.lower() for guid in ids}
+
+
+def _raw_text(row: Row, name: str) -> str:
+    """A text field of a raw row, trimmed (Exact pads account codes); "" when absent."""
+    value = row.get(name)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return "" if value is None or isinstance(value, bool) else str(value).strip()

@@ -55,6 +55,7 @@ def receivable(row: Row) -> Receivable:
         amount_dc=None if row.get("AmountDC") is None else _money(row, "AmountDC"),
         timestamp=int(stamp) if isinstance(stamp, int | str) and str(stamp).isdigit() else None,
         transaction_type=kind,
+        entry_number=_text(row, "EntryNumber"),
     )
 
 

@@ -6,13 +6,16 @@ the ledger remembers; policy answers with planned mails, skips (with why) and th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
 
-from followup.model import DivisionData, MailKind, Mode, Plan, PlannedMail
+from followup.model import DivisionData, MailKind, Mode, Plan, PlannedMail, Skip
 from followup.policy.calendar import is_working_day, next_working_day
 from followup.policy.payments import (
+    contradictions,
     next_watermark,
+    part_paid_in_one_row,
     plan_confirmations,
     settled_credit_notes,
     settled_invoices,
@@ -21,6 +24,7 @@ from followup.policy.payments import (
 from followup.policy.recipients import find_recipient
 from followup.policy.reminders import plan_reminders
 from followup.policy.rules import History, Rules, mail_key, reminder_item
+from followup.policy.transit import with_transit
 
 __all__ = [
     "History",
@@ -31,6 +35,7 @@ __all__ = [
     "next_watermark",
     "plan",
     "window_start",
+    "with_transit",
 ]
 
 
@@ -71,7 +76,9 @@ def plan(data: DivisionData, run_date: date, since: date, rules: Rules, history:
         # An invoice paid in part in this window is acknowledged, with its balance, by the
         # confirmation: it isn't also reminded in the same run.
         just_paid = {line.item_id for mail in confirmations.mails for line in mail.lines}
-        reminders = plan_reminders(data, run_date, rules, history, just_paid)
+        just_paid |= {line.entry_id for line in part_paid_in_one_row(data, since, run_date)}
+        reminders = _hold(data, plan_reminders(data, run_date, rules, history, just_paid),
+                          contradictions(data, run_date))  # fmt: skip
     mails, cap_note = _safety_cap(confirmations.mails + reminders.mails, policy.max_sends_per_run)
     if cap_note:
         notes.append(cap_note)
@@ -82,6 +89,23 @@ def plan(data: DivisionData, run_date: date, since: date, rules: Rules, history:
         resume_from=resume,
         notes=tuple(notes),
     )
+
+
+def _hold(
+    data: DivisionData, reminders: Plan, doubtful: Mapping[str, tuple[str, list[str]]]
+) -> Plan:
+    """No reminder to a customer whose rows contradict every reading of Exact: skipped, with
+    the reason, like their thank-you."""
+    held = [m for m in reminders.mails if m.customer.account_id in doubtful]
+    if not held:
+        return reminders
+    skips = tuple(
+        Skip(data.division, MailKind.REMINDER, m.customer, doubtful[m.customer.account_id][0],
+             tuple(line.invoice_number for line in m.lines))
+        for m in held
+    )  # fmt: skip
+    kept = tuple(m for m in reminders.mails if m not in held)
+    return replace(reminders, mails=kept, skips=reminders.skips + skips)
 
 
 def _safety_cap(mails: tuple[PlannedMail, ...], cap: int) -> tuple[tuple[PlannedMail, ...], str]:

@@ -76,13 +76,62 @@ def settled_credit_notes(data: DivisionData) -> list[Receivable]:
 
 
 def next_watermark(data: DivisionData, run_date: date) -> int:
-    """Where to continue reading next time: before any payment this run leaves for later."""
+    """Where to continue reading next time: before any payment dated today (tomorrow's run
+    confirms it). A payment dated after today is bad data: reported, it holds nothing."""
     deferred = [
         r.timestamp
         for r in data.payments
-        if r.timestamp and (day := paid_on(r)) is not None and day >= run_date
+        if r.timestamp and paid_on(r) == run_date
     ]
     return min(deferred) - 1 if deferred else data.next_watermark
+
+
+def contradictions(data: DivisionData, run_date: date) -> dict[str, tuple[str, list[str]]]:
+    """Customers whose payment rows contradict every reading of Exact, with the reason and the
+    invoices: no thank-you is safe for them (a wrong one would be worse than none)."""
+    found: dict[str, tuple[str, list[str]]] = {}
+    open_ids = {line.id for line in data.open_items}
+    matched: dict[str, Decimal] = defaultdict(Decimal)
+    for line in data.payments:
+        day = paid_on(line)
+        if line.status == MATCHED and line.transaction_type == INVOICE:
+            matched[line.entry_id] += line.amount
+        if day is not None and day > run_date and line.status == MATCHED:
+            reason = f"Exact dates the payment {day.isoformat()}, after today: check the booking"
+        elif line.status == MATCHED and line.id in open_ids:
+            reason = "Exact shows this invoice both matched and open: check it in Exact"
+        else:
+            continue
+        numbers = found.setdefault(line.account_id, (reason, []))[1]
+        if line.invoice_number and line.invoice_number not in numbers:
+            numbers.append(line.invoice_number)
+    for line in data.payments:
+        if (
+            line.transaction_type == INVOICE
+            and line.status == MATCHED
+            and matched[line.entry_id] > abs(line.invoice_total)
+        ):
+            reason = "Exact shows more paid on this invoice than its total: check the matching"
+            numbers = found.setdefault(line.account_id, (reason, []))[1]
+            if line.invoice_number not in numbers:
+                numbers.append(line.invoice_number)
+    return found
+
+
+def part_paid_in_one_row(data: DivisionData, since: date, run_date: date) -> list[Receivable]:
+    """Open invoice rows with a payment in the window and no matched part beside them: a part
+    payment shown as one row with its amount reduced (docs/exact-data.md). What was received
+    can't be read from such a row, so it gets no thank-you, but no reminder that day either."""
+    split = {line.entry_id for line in settled_invoices(data)}
+    return [
+        line
+        for line in data.payments
+        if line.transaction_type == INVOICE
+        and line.is_open
+        and line.entry_id not in split
+        and (day := paid_on(line)) is not None
+        and since <= day < run_date
+    ]
 
 
 @dataclass(frozen=True)
@@ -120,15 +169,32 @@ def plan_confirmations(
     """One thank-you per customer for the money received in [since, run_date); refunds too."""
     covered = history.covered.get(MailKind.CONFIRMATION, set())
     days = _days(data)
+    doubtful = contradictions(data, run_date)
+    skips: list[Skip] = [
+        Skip(data.division, MailKind.CONFIRMATION, customer_of(data, account_id), why,
+             tuple(numbers))
+        for account_id, (why, numbers) in sorted(doubtful.items())
+    ]  # fmt: skip
+    skips += [
+        Skip(
+            data.division, MailKind.CONFIRMATION, customer_of(data, line.account_id),
+            "a part payment Exact shows as one open row: what was received can't be read "
+            "from it, so no thank-you", (line.invoice_number,),
+        )
+        for line in part_paid_in_one_row(data, since, run_date)
+        if line.account_id not in doubtful
+    ]  # fmt: skip
     in_window = [
         line
         for line in settled_invoices(data) + settled_credit_notes(data)
-        if (day := paid_on(line)) is not None and since <= day < run_date
+        if (day := paid_on(line)) is not None
+        and since <= day < run_date
+        and line.account_id not in doubtful
     ]
+    by_credit_note, unclear = _by_credit_note(data, in_window)
     payments: dict[str, list[Receivable]] = defaultdict(list)
     refunds: dict[str, list[Receivable]] = defaultdict(list)
     done: dict[str, list[str]] = defaultdict(list)
-    skips: list[Skip] = []
     for line in in_window:
         moved = days.get((line.account_id, paid_on(line) or run_date), _Day())
         if line.id in covered:
@@ -136,8 +202,13 @@ def plan_confirmations(
         elif line.transaction_type == CREDIT_NOTE:
             if moved.refunded > 0:
                 refunds[line.account_id].append(line)
-        elif moved.credit_notes and moved.received <= 0:
-            reason = "settled by a credit note, not by a payment: no thank-you"
+        elif line.id in by_credit_note or line.id in unclear:
+            reason = (
+                "settled by a credit note, not by a payment: no thank-you"
+                if line.id in by_credit_note
+                else "a credit note and a payment on the same day: which invoice was paid "
+                "with money can't be told, so no thank-you"
+            )
             customer = customer_of(data, line.account_id)
             numbers = (line.invoice_number,)
             skips.append(Skip(data.division, MailKind.CONFIRMATION, customer, reason, numbers))
@@ -155,6 +226,45 @@ def plan_confirmations(
         else:
             skips.append(planned)
     return Plan(tuple(mails), tuple(skips), done_skips(data, MailKind.CONFIRMATION, done))
+
+
+def _by_credit_note(data: DivisionData, in_window: list[Receivable]) -> tuple[set[str], set[str]]:
+    """Which settled invoice lines a credit note settled (no thank-you), and which can't be told
+    apart from those paid with money (no thank-you either, said so).
+
+    Per customer and day: a credit note matched that day settles the invoice of its own amount,
+    one for one. A credit note left over settles the rest too when no money came in that day
+    (with cash rows in Exact, money received is a cash line); when money came in that covers
+    the rest, the rest was paid; otherwise, and always without cash rows, it is unclear.
+    """
+    days = _days(data)
+    cash_seen = any(line.is_cash for line in data.payments + data.open_items)
+    invoices: dict[tuple[str, date | None], list[Receivable]] = defaultdict(list)
+    credits: dict[tuple[str, date | None], list[Decimal]] = defaultdict(list)
+    for line in in_window:
+        key = (line.account_id, paid_on(line))
+        if line.transaction_type == INVOICE:
+            invoices[key].append(line)
+        elif line.transaction_type == CREDIT_NOTE:
+            credits[key].append(-line.amount)
+    settled: set[str] = set()
+    unclear: set[str] = set()
+    for key, amounts in credits.items():
+        rest = []
+        for line in sorted(invoices.get(key, []), key=lambda x: x.id):
+            if line.amount in amounts:
+                amounts.remove(line.amount)
+                settled.add(line.id)
+            else:
+                rest.append(line)
+        if not amounts or not rest:
+            continue
+        received = days.get((key[0], key[1] or date.min), _Day()).received
+        if cash_seen and received <= 0:
+            settled |= {line.id for line in rest}
+        elif not (cash_seen and received >= sum((_dc(x) for x in rest), Decimal(0))):
+            unclear |= {line.id for line in rest}
+    return settled, unclear
 
 
 def _mail(

@@ -115,8 +115,8 @@ def _overdue(
     for entry_id, parts in by_entry.items():
         first = min(parts, key=lambda p: p.due_date)
         open_parts = [p for p in parts if p.is_open]
-        outstanding = sum((p.amount for p in open_parts), Decimal(0))
-        in_transit = sum((p.amount for p in parts if p.in_transit), Decimal(0))
+        outstanding = sum((p.open_amount for p in open_parts), Decimal(0))
+        in_transit = sum((p.transit_amount for p in parts), Decimal(0))
         days = (run_date - first.due_date).days
         if (
             outstanding <= 0
@@ -149,12 +149,19 @@ def _overdue(
                     payment_link=_link(rules.payment_link, first, outstanding, data),
                     in_transit=in_transit,
                 ),
-                outstanding_dc=sum((p.amount_dc or p.amount for p in open_parts), Decimal(0)),
+                outstanding_dc=sum((_dc_share(p) for p in open_parts), Decimal(0)),
                 sent_level=sent,
                 next_level=level,
             )
         )
     return sorted(result, key=lambda i: (i.line.due_date, i.line.invoice_number))
+
+
+def _dc_share(line: Receivable) -> Decimal:
+    """The open, not-in-transit part of a line in the division's currency."""
+    if line.amount_dc is None or line.amount == 0:
+        return line.open_amount
+    return (line.amount_dc * line.open_amount / line.amount).quantize(Decimal("0.01"))
 
 
 def _mail(

@@ -12,6 +12,7 @@ from decimal import Decimal
 from followup.sandbox.cashbook import CashBook
 from followup.sandbox.documents import DocumentRecord, invoice_document, with_files
 from followup.sandbox.matching import aware
+from followup.sandbox.readings import Readings
 from followup.sandbox.records import (
     PAYABLE,
     PURCHASE_ENTRY,
@@ -37,6 +38,7 @@ class Division(CashBook):
         self.accounts: dict[str, AccountRecord] = {}
         self.contacts: dict[str, ContactRecord] = {}
         self.documents: dict[str, DocumentRecord] = {}  # by ID
+        self.readings = Readings()  # how the rows show what Exact's reference leaves open
         self._codes: set[str] = set()
 
     def classification_id(self, code: str) -> str:

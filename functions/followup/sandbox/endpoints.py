@@ -84,6 +84,7 @@ SERVED: Mapping[str, Callable[[Division, list[Division]], list[Row]]] = {
     "sync/CRM/Accounts": rows.synced(rows.accounts),
     "sync/CRM/Contacts": rows.synced(rows.contacts),
     "crm/AccountClassifications": rows.classifications,
+    "read/financial/ReceivablesList": rows.receivables_list,
     "documents/Documents": rows.documents,
     "documents/DocumentAttachments": rows.attachments,
 }

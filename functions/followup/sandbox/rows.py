@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 
 from followup.sandbox.division import Division
 from followup.sandbox.documents import DocumentRecord
 from followup.sandbox.matching import FIRST_TIMESTAMP
+from followup.sandbox.readings import shown
 from followup.sandbox.records import (
+    CASH_FLOW,
+    MATCHED,
     RECEIVABLE,
     AccountRecord,
     ContactRecord,
@@ -94,18 +98,50 @@ def division_row(d: Division) -> Row:
 SYNC_ONLY = ("LineType", "Timestamp")  # fields of the sync payment terms, not of receivables
 
 
+def _lines(division: Division) -> list[Row]:
+    """Every payment term as the division's readings show it (sandbox/readings.py)."""
+    return shown(division.readings, [line_row(division, line) for line in division.lines])
+
+
 def receivables(division: Division, _: list[Division]) -> list[Row]:
     """Receivable lines only (LineType 20), without the sync-only fields."""
     return [
-        {k: v for k, v in line_row(division, x).items() if k not in SYNC_ONLY}
-        for x in division.lines
-        if x.line_type == RECEIVABLE
+        {k: v for k, v in row.items() if k not in SYNC_ONLY}
+        for row in _lines(division)
+        if row["LineType"] == RECEIVABLE
     ]
 
 
 def payment_terms(division: Division, _: list[Division]) -> list[Row]:
     """Receivable and payable lines alike, as sync/Cashflow/PaymentTerms serves them."""
-    return [line_row(division, line) for line in division.lines]
+    return _lines(division)
+
+
+def receivables_list(division: Division, _: list[Division]) -> list[Row]:
+    """read/financial/ReceivablesList: the outstanding items report, one row per open term.
+    `InvoiceNumber` is the entry number (for a collection: its invoice's); `AmountInTransit`
+    is the part selected or processed for collection, whichever way the receivable shows it."""
+    report = []
+    own_status = replace(division.readings, in_transit="status")  # the report has no Status
+    raw = [line_row(division, line) for line in division.lines if line.line_type == RECEIVABLE]
+    for row in shown(own_status, raw):
+        status = row["Status"]
+        if status == MATCHED:
+            continue
+        transit = row["AmountFC"] if status in (30, 40) else 0
+        cash = row["TransactionType"] == CASH_FLOW
+        report.append({
+            "HID": row["Timestamp"], "AccountCode": row["AccountCode"],
+            "AccountId": row["Account"], "AccountName": row["AccountName"],
+            "Amount": row["AmountFC"], "AmountInTransit": transit,
+            "CurrencyCode": row["Currency"], "Description": row["Description"],
+            "DueDate": row["DueDate"], "EntryNumber": row["EntryNumber"], "Id": None,
+            "InvoiceDate": row["InvoiceDate"], "InvoiceNumber": row["EntryNumber"],
+            "JournalCode": "BNK" if cash else "VK",
+            "JournalDescription": "Bank" if cash else "Verkoopboek",
+            "YourRef": None if cash else row["YourRef"],
+        })  # fmt: skip
+    return report
 
 
 def accounts(division: Division, _: list[Division]) -> list[Row]:

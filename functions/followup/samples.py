@@ -18,6 +18,7 @@ from followup.model import (
     Recipient,
     ReportEntry,
     RunReport,
+    UnreadableRow,
 )
 from followup.policy.wik import collection_costs
 from followup.rules_settings import TONES
@@ -232,6 +233,10 @@ def sample_report(today: date, now: datetime | None = None) -> RunReport:
         ReportEntry(123456, rem, Outcome.ALREADY_DONE, "2001 Kapsalon Knip & Krul",
                     "already delivered by an earlier run"),
     ]  # fmt: skip
+    main.unreadable.append(
+        UnreadableRow(123456, "bulk/Cashflow/Receivables", "5e1a0001", "DueDate is not a date",
+                      "2008", "Schildersbedrijf Kwast", f"{today.year}-0139")
+    )  # fmt: skip
     other = DivisionReport(division=654321, error="Exact Online: 503 Service Unavailable")
     return RunReport(
         run_id="preview",

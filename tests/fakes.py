@@ -11,12 +11,14 @@ from email.message import EmailMessage
 
 from followup.clock import AMSTERDAM
 from followup.errors import LedgerBusy, MailerError
+from followup.keys import last_reminder
 from followup.model import (
     Account,
     Claim,
     Contact,
     Delivery,
     DivisionData,
+    LastReminder,
     MailKind,
     Mode,
     Outcome,
@@ -136,19 +138,22 @@ class FakeLedger:
             if r.claim.division == division and r.outcome is None
         ]
 
-    def last_mailed(self, division: int, kind: MailKind, since: date) -> dict[str, date]:
-        result: dict[str, date] = {}
+    def last_reminders(self, division: int, since: date) -> dict[str, LastReminder]:
+        latest: dict[str, tuple[date, datetime, LastReminder]] = {}
         for row in self.rows.values():
             claim = row.claim
-            day = claim.claimed_at.date()
+            day = claim.run_date or claim.claimed_at.date()
             if (
-                claim.division == division
-                and claim.kind is kind
-                and day >= since
-                and row.outcome is not Outcome.FAILED
+                claim.division != division
+                or claim.kind is not MailKind.REMINDER
+                or day < since
+                or row.outcome is Outcome.FAILED
             ):
-                result[claim.customer] = max(day, result.get(claim.customer, day))
-        return result
+                continue
+            if claim.customer not in latest or latest[claim.customer][:2] < (day, claim.claimed_at):
+                found = last_reminder(day, claim.key, claim.item_ids)
+                latest[claim.customer] = (day, claim.claimed_at, found)
+        return {customer: entry[2] for customer, entry in latest.items()}
 
     def pauses(self, division: int) -> list[Pause]:
         return [p for p in self.paused.values() if p.division in (None, division)]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 from functools import partial
 
@@ -38,6 +39,8 @@ def deliver(
     run_id: str,
     dry_run: bool,
     attachments: Sequence[tuple[str, bytes]] = (),
+    *,
+    run_date: date | None = None,
 ) -> ReportEntry:
     """Compose, claim, deliver, record: one planned mail."""
     try:
@@ -60,6 +63,7 @@ def deliver(
             claimed_at=deps.clock.now(),
             run_id=run_id,
             customer=mail.customer.code,
+            run_date=run_date,
         )
     )
     if not claimed:

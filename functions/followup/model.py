@@ -314,6 +314,16 @@ class Claim:
     claimed_at: datetime
     run_id: str
     customer: str = ""  # the customer's code, for "one reminder per customer per N days"
+    run_date: date | None = None  # the business date of the run that claimed it
+
+
+@dataclass(frozen=True)
+class LastReminder:
+    """A customer's latest reminder, as the ledger remembers it: the escalation's state."""
+
+    run_date: date  # the run's business date (for a claim of an older version: its claim day)
+    level: int  # the mail's tone level: 1 friendly .. the last level, the final notice
+    entries: frozenset[str]  # the invoices (entry IDs) it listed
 
 
 @dataclass(frozen=True)

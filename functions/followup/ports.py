@@ -14,6 +14,7 @@ from followup.model import (
     Claim,
     Delivery,
     DivisionData,
+    LastReminder,
     MailKind,
     Mode,
     Outcome,
@@ -120,8 +121,8 @@ class Ledger(Protocol):
         """Claims without an outcome: left by a run that died between claim and outcome."""
         ...
 
-    def last_mailed(self, division: int, kind: MailKind, since: date) -> dict[str, date]:
-        """Per customer code, the day of the latest mail of this kind claimed since `since`
+    def last_reminders(self, division: int, since: date) -> dict[str, LastReminder]:
+        """Per customer code, the latest reminder of a run dated `since` or later, by run date
         (delivered, drafted or in doubt; a plain failure doesn't count)."""
         ...
 

@@ -18,6 +18,9 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+FINAL_TERM_DAYS = 14  # art. 6:96 lid 6 BW: the notice before collection costs gives 14 days
+
+
 class Level(_Section):
     """One reminder level: from how many days past due, in which tone, asking what."""
 
@@ -67,7 +70,32 @@ class Policy(_Section):
         days = [level.days for level in levels]
         if days != sorted(set(days)):
             raise ValueError("levels must have rising, distinct `days`")
+        last = len(levels)
+        for n, level in enumerate(levels, start=1):
+            if level.tone == "final" and n != last:
+                raise ValueError(f"levels[{n}]: only the last level can be the final notice")
+            if level.collection_costs and level.tone != "final":
+                raise ValueError(
+                    f"levels[{n}].collection_costs: only the final notice (tone \"final\") may "
+                    "state collection costs"
+                )
+        if levels[-1].tone == "final":
+            if last == 1:
+                raise ValueError(
+                    "levels[1]: the first reminder can't be the final notice; add a friendlier "
+                    "level before it"
+                )
+            if levels[-1].pay_within_days < FINAL_TERM_DAYS:
+                raise ValueError(
+                    f"levels[{last}].pay_within_days: a final notice gives at least "
+                    f"{FINAL_TERM_DAYS} days to pay (art. 6:96 lid 6 BW)"
+                )
         return levels
+
+    @property
+    def final_level(self) -> int:
+        """The level of the final notice (the last level, when its tone is "final"); 0: none."""
+        return len(self.levels) if self.levels[-1].tone == "final" else 0
 
     def level_for(self, days_overdue: int) -> int:
         """The level (1-based) an invoice this many days overdue has reached; 0 for none."""

@@ -131,7 +131,7 @@ def run_division(
         pdfs = _invoice_pdfs(deps, division, plan.mails, result) if not dry_run else {}
         for mail in plan.mails:
             attachments = [pdfs[line.item_id] for line in mail.lines if line.item_id in pdfs]
-            entry = deliver(deps, mail, run_id, dry_run, attachments)
+            entry = deliver(deps, mail, run_id, dry_run, attachments, run_date=run_date)
             log_decision(entry)
             result.entries.append(entry)
         confirmations_final = all(
@@ -158,15 +158,13 @@ def _next(
 
 def _history(deps: Deps, division: int, data: DivisionData, run_date: date) -> History:
     """What the ledger remembers that policy must respect."""
-    interval = deps.rules.policy.reminder_interval_days
     return History(
         covered={
             kind: deps.ledger.covered(division, kind, items)
             for kind, items in policy.candidate_items(data, deps.rules, run_date).items()
         },
-        last_reminder=deps.ledger.last_mailed(
-            division, MailKind.REMINDER, run_date - timedelta(days=interval)
-        ),
+        # A year back: an unanswered final notice holds the chase until it is handled.
+        last_reminders=deps.ledger.last_reminders(division, run_date - timedelta(days=365)),
         pauses=tuple(deps.pauses.pauses(division)),
     )
 

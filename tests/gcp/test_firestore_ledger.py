@@ -24,6 +24,7 @@ from followup.errors import LedgerBusy, LedgerError
 from followup.model import (
     Claim,
     Delivery,
+    LastReminder,
     MailKind,
     Mode,
     Outcome,
@@ -155,18 +156,39 @@ def test_a_second_holder_of_a_division_is_refused_and_others_are_free(
         pass
 
 
-def test_last_mailed_gives_the_latest_day_per_customer_without_failures(ledger: Any) -> None:
-    days = {"a": ("1001", 20), "b": ("1001", 22), "c": ("1002", 21), "d": ("1003", 22)}
-    for key, (customer, day) in days.items():
-        when = datetime(2026, 11, day, 9, 0, tzinfo=AMSTERDAM)
-        ledger.claim(replace(claim(key, (key,)), claimed_at=when, customer=customer))
-    ledger.complete("d", Outcome.FAILED, reason="quota")
-    since = date(2026, 11, 21)
-    assert ledger.last_mailed(100, MailKind.REMINDER, since) == {
-        "1001": date(2026, 11, 22),
-        "1002": date(2026, 11, 21),
+def test_last_reminders_give_the_latest_per_customer_by_run_date_without_failures(
+    ledger: Any,
+) -> None:
+    # key: (customer, claimed on, run date, level, items)
+    made = {
+        "100/reminder/1001/L1/a": ("1001", 20, 20, ("e1@L1",)),
+        "100/reminder/1001/L2/b": ("1001", 22, 22, ("e1@L2", "e2@L1")),
+        "100/reminder/1002/L1/c": ("1002", 21, 21, ("e3@L1",)),
+        "100/reminder/1003/L3/d": ("1003", 22, 22, ("e4@L3",)),
+        # A run for an earlier date, made later: ordered by its run date, not its wall clock.
+        "100/reminder/1002/L1/e": ("1002", 23, 19, ("e5@L1",)),
+        "100/reminder/1004/L1/f": ("1004", 22, None, ("e6@L1",)),  # by an older version
     }
-    assert ledger.last_mailed(100, MailKind.CONFIRMATION, since) == {}
+    for key, (customer, claimed, run, items) in made.items():
+        when = datetime(2026, 11, claimed, 9, 0, tzinfo=AMSTERDAM)
+        ledger.claim(
+            replace(
+                claim(key, items),
+                claimed_at=when,
+                customer=customer,
+                run_date=date(2026, 11, run) if run else None,
+            )
+        )
+    ledger.complete("100/reminder/1003/L3/d", Outcome.FAILED, reason="quota")
+
+    found = ledger.last_reminders(100, date(2026, 11, 19))
+
+    assert found == {
+        "1001": LastReminder(date(2026, 11, 22), 2, frozenset({"e1", "e2"})),
+        "1002": LastReminder(date(2026, 11, 21), 1, frozenset({"e3"})),
+        "1004": LastReminder(date(2026, 11, 22), 1, frozenset({"e6"})),
+    }
+    assert ledger.last_reminders(200, date(2026, 11, 19)) == {}
 
 
 def test_pauses_per_division_and_global_are_kept_replaced_and_lifted(ledger: Any) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from fakes import account, division_data, line
 from followup import policy
-from followup.model import MailKind, Mode, Pause
+from followup.model import LastReminder, MailKind, Mode, Pause
 from followup.policy import History, Rules
 from followup.policy.calendar import is_working_day, next_working_day
 from followup.policy.wik import collection_costs
@@ -84,16 +84,16 @@ def test_the_mail_takes_the_tone_of_its_highest_level() -> None:
 def test_a_customer_gets_at_most_one_reminder_per_interval() -> None:
     acc = account(1)
     data = division_data([acc], open_items=[overdue(1, acc.id, 30)])
-    history = History(
-        covered={MailKind.REMINDER: {"entry-1@L1"}}, last_reminder={"1001": date(2026, 11, 18)}
-    )
+    last = LastReminder(date(2026, 11, 18), 1, frozenset({"entry-1"}))
+    history = History(covered={MailKind.REMINDER: {"entry-1@L1"}}, last_reminders={"1001": last})
     result = plan(data, history=history)
     assert result.mails == ()
     [held] = result.done
     assert held.reason == (
         "reminded on 2026-11-18; the next reminder can go from 2026-11-25 (one per 7 days)"
     )
-    later = History(covered=history.covered, last_reminder={"1001": date(2026, 11, 16)})
+    earlier = LastReminder(date(2026, 11, 16), 1, frozenset({"entry-1"}))
+    later = History(covered=history.covered, last_reminders={"1001": earlier})
     assert len(plan(data, history=later).mails) == 1
 
 

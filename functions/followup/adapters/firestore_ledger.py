@@ -14,7 +14,7 @@ isolated there; docs/google-cloud.md):
 
 Every document has `expire_at`: the TTL field (configure it on each collection group; deletion
 follows within about a day). Queries: `covered` uses `cover` array-contains-any (single-field
-index); `unfinished` equality on division + pending; `last_mailed` equality on division + kind
+index); `unfinished` equality on division + pending; `last_reminders` equality on division + kind
 with a range on `claimed_day` (a composite index: division, kind, claimed_day).
 """
 
@@ -37,7 +37,17 @@ from google.cloud.firestore_v1 import DocumentReference, FieldFilter
 from followup.adapters.firestore_lease import Calls, FirestoreLease, firestore_failure
 from followup.clock import AMSTERDAM, business_date
 from followup.errors import LedgerBusy, LedgerError
-from followup.model import Claim, Delivery, MailKind, Outcome, Pause, RunReport, Watermark
+from followup.keys import last_reminder
+from followup.model import (
+    Claim,
+    Delivery,
+    LastReminder,
+    MailKind,
+    Outcome,
+    Pause,
+    RunReport,
+    Watermark,
+)
 from followup.ports import Clock
 from followup.report import report_to_dict
 
@@ -192,24 +202,31 @@ class FirestoreLedger:
         data = snap.to_dict() or {}
         return (Outcome(data["outcome"]) if data.get("outcome") else None, data.get("reason") or "")
 
-    def last_mailed(self, division: int, kind: MailKind, since: date) -> dict[str, date]:
-        """Per customer code, the day of the latest claimed mail of a kind (failures aside)."""
+    def last_reminders(self, division: int, since: date) -> dict[str, LastReminder]:
+        """Per customer code, the latest reminder by run date (failures aside). The query is on
+        the claim's day (indexed): a claim is never made before its run date, so it finds
+        every reminder of a run dated `since` or later."""
         query = (
             self._col("claims")
             .where(filter=FieldFilter("division", "==", division))
-            .where(filter=FieldFilter("kind", "==", kind.value))
+            .where(filter=FieldFilter("kind", "==", MailKind.REMINDER.value))
             .where(filter=FieldFilter("claimed_day", ">=", since.isoformat()))
         )
-        latest: dict[str, date] = {}
-        with _firestore("reading recent claims"):
+        latest: dict[str, tuple[str, datetime, LastReminder]] = {}
+        with _firestore("reading recent reminders"):
             for snap in query.stream(**self._opts):
                 data = snap.to_dict() or {}
                 customer = str(data.get("customer") or "")
                 if not customer or data.get("outcome") == _FAILED:
                     continue
-                day = date.fromisoformat(str(data["claimed_day"]))
-                latest[customer] = max(day, latest.get(customer, day))
-        return latest
+                day = str(data.get("run_date") or data["claimed_day"])
+                order = (day, data["claimed_at"])
+                if customer in latest and latest[customer][:2] >= order:
+                    continue
+                items = data.get("item_ids") or ()
+                reminder = last_reminder(date.fromisoformat(day), str(data["key"]), items)
+                latest[customer] = (*order, reminder)
+        return {customer: found[2] for customer, found in latest.items()}
 
     # --- PauseBook (disputes) ------------------------------------------------------------
 
@@ -365,6 +382,7 @@ class FirestoreLedger:
             "currency": claim.currency,
             "claimed_at": claim.claimed_at,
             "claimed_day": business_date(claim.claimed_at).isoformat(),
+            "run_date": claim.run_date.isoformat() if claim.run_date else None,
             "run_id": claim.run_id,
             "pending": True,
             "outcome": None,
@@ -407,6 +425,7 @@ def _claim_from(data: dict[str, Any]) -> Claim:
         "claimed_at": claimed.astimezone(AMSTERDAM),
         "run_id": data.get("run_id", ""),
         "customer": data.get("customer", ""),
+        "run_date": date.fromisoformat(data["run_date"]) if data.get("run_date") else None,
     }
     return Claim(**fields)
 

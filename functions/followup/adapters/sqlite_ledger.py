@@ -19,7 +19,17 @@ from pathlib import Path
 from typing import Any
 
 from followup.errors import LedgerBusy, LedgerError
-from followup.model import Claim, Delivery, MailKind, Outcome, Pause, RunReport, Watermark
+from followup.keys import last_reminder
+from followup.model import (
+    Claim,
+    Delivery,
+    LastReminder,
+    MailKind,
+    Outcome,
+    Pause,
+    RunReport,
+    Watermark,
+)
 from followup.report import report_to_dict
 
 SCHEMA = """
@@ -34,6 +44,7 @@ CREATE TABLE IF NOT EXISTS claims (
     claimed_at TEXT NOT NULL,
     run_id TEXT NOT NULL,
     customer TEXT NOT NULL DEFAULT '',
+    run_date TEXT,  -- the run's business date (NULL: written by an older version)
     outcome TEXT,
     mode TEXT,
     provider_id TEXT,
@@ -84,6 +95,8 @@ def _migrate(db: sqlite3.Connection) -> None:
     columns = {row[1] for row in db.execute("PRAGMA table_info(watermarks)")}
     if "complete" not in columns:
         db.execute("ALTER TABLE watermarks ADD COLUMN complete INTEGER NOT NULL DEFAULT 1")
+    if "run_date" not in {row[1] for row in db.execute("PRAGMA table_info(claims)")}:
+        db.execute("ALTER TABLE claims ADD COLUMN run_date TEXT")
 
 
 class SqliteLedger:
@@ -147,7 +160,7 @@ class SqliteLedger:
                 db.execute("DELETE FROM claims WHERE key = ?", (claim.key,))
             db.execute(
                 "INSERT INTO claims (key, division, kind, recipient, subject, amount, currency,"
-                " claimed_at, run_id, customer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " claimed_at, run_id, customer, run_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     claim.key,
                     claim.division,
@@ -159,6 +172,7 @@ class SqliteLedger:
                     claim.claimed_at.isoformat(),
                     claim.run_id,
                     claim.customer,
+                    claim.run_date.isoformat() if claim.run_date else None,
                 ),
             )
             db.executemany(
@@ -233,15 +247,21 @@ class SqliteLedger:
             found.append((claim, Outcome(out) if out else None, why or ""))
         return found
 
-    def last_mailed(self, division: int, kind: MailKind, since: date) -> dict[str, date]:
-        """Per customer, the day of the latest claim of this kind that isn't a plain failure."""
+    def last_reminders(self, division: int, since: date) -> dict[str, LastReminder]:
+        """Per customer, the latest reminder by run date (a plain failure doesn't count)."""
         rows = self._db.execute(
-            "SELECT customer, MAX(claimed_at) FROM claims WHERE division = ? AND kind = ?"
-            " AND claimed_at >= ? AND (outcome IS NULL OR outcome != ?) AND customer != ''"
-            " GROUP BY customer",
-            (division, kind.value, since.isoformat(), Outcome.FAILED.value),
+            "SELECT c.customer, COALESCE(c.run_date, substr(c.claimed_at, 1, 10)) AS day,"
+            " c.claimed_at, c.key, group_concat(i.item_id, ' ') FROM claims c"
+            " LEFT JOIN claim_items i ON i.key = c.key"
+            " WHERE c.division = ? AND c.kind = ? AND c.customer != ''"
+            " AND (c.outcome IS NULL OR c.outcome != ?) AND day >= ?"
+            " GROUP BY c.key ORDER BY day, c.claimed_at",
+            (division, MailKind.REMINDER.value, Outcome.FAILED.value, since.isoformat()),
         ).fetchall()
-        return {customer: datetime.fromisoformat(at).date() for customer, at in rows}
+        return {
+            customer: last_reminder(date.fromisoformat(day), key, (items or "").split())
+            for customer, day, _, key, items in rows
+        }
 
     # --- PauseBook ----------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
 
+from followup.keys import mail_key, reminder_item
 from followup.model import DivisionData, MailKind, Mode, Plan, PlannedMail, Skip
 from followup.policy.calendar import is_working_day, next_working_day
 from followup.policy.payments import (
@@ -23,7 +24,7 @@ from followup.policy.payments import (
 )
 from followup.policy.recipients import find_recipient
 from followup.policy.reminders import plan_reminders
-from followup.policy.rules import History, Rules, mail_key, reminder_item
+from followup.policy.rules import History, Rules
 from followup.policy.transit import with_transit
 
 __all__ = [

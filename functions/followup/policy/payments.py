@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from followup.keys import mail_key
 from followup.model import (
     DivisionData,
     InvoiceLine,
@@ -26,7 +27,7 @@ from followup.model import (
     Watermark,
 )
 from followup.policy.recipients import contacts_of, find_recipient
-from followup.policy.rules import History, Rules, customer_of, mail_key
+from followup.policy.rules import History, Rules, customer_of
 from followup.rules_settings import Policy
 
 INVOICE, CREDIT_NOTE, CASH = 20, 21, 40

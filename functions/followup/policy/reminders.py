@@ -1,20 +1,19 @@
-"""Overdue reminders: one mail per customer listing every overdue invoice, escalating by level.
-
-An invoice climbs one level at a time (a first reminder before a second, before the final
-notice), each level at most once; a customer gets at most one reminder per interval; the tone
-is that of the highest level, made more formal by the amount; above the call threshold nothing
-goes out automatically.
+"""Overdue reminders: at most one mail per customer per run, escalating as policy/escalation.py
+rules (each invoice one level at a time and each level once, the final notice's term kept, the
+tone never softer while what the last reminder listed is open), made more formal by the amount;
+above the call threshold nothing goes out automatically.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, replace
+from datetime import date
 from decimal import Decimal
 from urllib.parse import quote
 
+from followup.keys import mail_key, reminder_item
 from followup.model import (
     Customer,
     DivisionData,
@@ -27,9 +26,10 @@ from followup.model import (
     Recipient,
     Skip,
 )
+from followup.policy.escalation import Standing, Step, next_step
 from followup.policy.payments import CASH, CREDIT_NOTE, INVOICE, done_skips
 from followup.policy.recipients import contacts_of, find_recipient
-from followup.policy.rules import History, Rules, customer_of, mail_key, reminder_item
+from followup.policy.rules import History, Rules, customer_of
 from followup.policy.wik import collection_costs
 from followup.rules_settings import TONES
 
@@ -40,8 +40,7 @@ class _Invoice:
 
     line: InvoiceLine
     outstanding_dc: Decimal
-    sent_level: int  # the highest level already reminded
-    next_level: int  # the level this run would remind at (sent_level: nothing new)
+    standing: Standing
 
 
 def plan_reminders(
@@ -62,39 +61,30 @@ def plan_reminders(
     held: list[Skip] = []
     for account_id, lines in sorted(by_account.items()):
         invoices = _overdue(data, lines, run_date, rules, history, just_paid)
-        due = [i for i in invoices if i.next_level > i.sent_level]
-        if not due:
-            reminded = [i.line.invoice_number for i in invoices if i.sent_level]
+        account = data.accounts.get(account_id)
+        last = history.last_reminders.get(account.code if account else "")
+        open_entries = {line.entry_id for line in lines if line.is_open}
+        step = next_step(
+            [i.standing for i in invoices], last, open_entries, run_date, rules.policy
+        )
+        customer = customer_of(data, account_id)
+        if step.hold:
+            held.append(Skip(data.division, MailKind.REMINDER, customer, step.hold, step.waiting))
+            continue
+        if not step.listed:
+            reminded = [i.line.invoice_number for i in invoices if i.standing.sent_level]
             if reminded:
                 done[account_id] = reminded
             continue
-        waiting = _waiting(data, account_id, run_date, rules, history)
-        if waiting:
-            numbers = tuple(i.line.invoice_number for i in invoices)
-            customer = customer_of(data, account_id)
-            held.append(Skip(data.division, MailKind.REMINDER, customer, waiting, numbers))
-            continue
-        planned = _mail(data, account_id, lines, invoices, due, run_date, rules, history)
+        planned = _mail(data, account_id, lines, invoices, step, rules, history, run_date)
         if isinstance(planned, PlannedMail):
             mails.append(planned)
+            if step.waiting:
+                why = "waits: today's final notice lists only the invoices at that level"
+                held.append(Skip(data.division, MailKind.REMINDER, customer, why, step.waiting))
         else:
             skips.append(planned)
     return Plan(tuple(mails), tuple(skips), done_skips(data, MailKind.REMINDER, done) + tuple(held))
-
-
-def _waiting(
-    data: DivisionData, account_id: str, run_date: date, rules: Rules, history: History
-) -> str:
-    """Why the customer's next reminder waits (one per interval), or "" when it may go."""
-    account = data.accounts.get(account_id)
-    last = history.last_reminder.get(account.code if account else "")
-    interval = rules.policy.reminder_interval_days
-    if last is None or (run_date - last).days >= interval:
-        return ""
-    return (
-        f"reminded on {last.isoformat()}; the next reminder can go from "
-        f"{(last + timedelta(days=interval)).isoformat()} (one per {interval} days)"
-    )
 
 
 def _overdue(
@@ -131,7 +121,6 @@ def _overdue(
             (n for n in range(1, levels + 1) if reminder_item(entry_id, n) in covered), default=0
         )
         reached = rules.policy.level_for(days)
-        level = max(sent, min(reached, sent + 1))
         result.append(
             _Invoice(
                 line=InvoiceLine(
@@ -145,13 +134,11 @@ def _overdue(
                     remaining=outstanding,
                     days_overdue=days,
                     description=first.description,
-                    level=level,
                     payment_link=_link(rules.payment_link, first, outstanding, data),
                     in_transit=in_transit,
                 ),
                 outstanding_dc=sum((_dc_share(p) for p in open_parts), Decimal(0)),
-                sent_level=sent,
-                next_level=level,
+                standing=Standing(entry_id, first.invoice_number, sent, reached),
             )
         )
     return sorted(result, key=lambda i: (i.line.due_date, i.line.invoice_number))
@@ -169,13 +156,13 @@ def _mail(
     account_id: str,
     lines: list[Receivable],
     invoices: list[_Invoice],
-    due: list[_Invoice],
-    run_date: date,
+    step: Step,
     rules: Rules,
     history: History,
+    run_date: date,
 ) -> PlannedMail | Skip:
     customer = customer_of(data, account_id)
-    numbers = tuple(i.line.invoice_number for i in invoices)
+    numbers = tuple(standing.invoice_number for standing, _ in step.listed)
 
     def skip(reason: str) -> Skip:
         return Skip(data.division, MailKind.REMINDER, customer, reason, numbers)
@@ -202,7 +189,7 @@ def _mail(
     recipient, why = find_recipient(data, account_id, contacts_of(lines), rules.languages)
     if recipient is None:
         return skip(why)
-    return _compose_plan(data, customer, recipient, invoices, due, rules)
+    return _compose_plan(data, customer, recipient, invoices, step, rules)
 
 
 def _compose_plan(
@@ -210,13 +197,15 @@ def _compose_plan(
     customer: Customer,
     recipient: Recipient,
     invoices: list[_Invoice],
-    due: list[_Invoice],
+    step: Step,
     rules: Rules,
 ) -> PlannedMail:
     policy = rules.policy
-    level = max(i.next_level for i in due)
-    settings = policy.levels[level - 1]
-    total_dc = sum((i.outstanding_dc for i in invoices), Decimal(0))
+    settings = policy.levels[step.tone - 1]
+    by_entry = {i.standing.entry_id: i for i in invoices}
+    listed = [(by_entry[standing.entry_id], level) for standing, level in step.listed]
+    total_dc = sum((i.outstanding_dc for i in invoices), Decimal(0))  # the customer's whole debt
+    principal_dc = sum((i.outstanding_dc for i, _ in listed), Decimal(0))  # this notice's
     tone = settings.tone
     mode = rules.modes.for_kind(MailKind.REMINDER)
     notes: list[str] = []
@@ -227,24 +216,34 @@ def _compose_plan(
     if total_dc >= policy.tiers.formal_from and TONES.index(tone) < TONES.index("businesslike"):
         tone = "businesslike"
         notes.append(f"outstanding {total_dc} from {policy.tiers.formal_from}: formal tone")
-    item_ids = tuple(sorted(reminder_item(i.line.item_id, i.next_level) for i in due))
+    if step.tone > max(level for _, level in listed):
+        notes.append(f"tone kept at level {step.tone}: the last reminder's invoices are open")
+    item_ids = tuple(sorted(reminder_item(i.line.item_id, level) for i, level in listed))
     return PlannedMail(
-        key=mail_key(data.division, MailKind.REMINDER, customer.code, level, item_ids),
+        key=mail_key(data.division, MailKind.REMINDER, customer.code, step.tone, item_ids),
         division=data.division,
         kind=MailKind.REMINDER,
         mode=mode,
         customer=customer,
         recipient=recipient,
-        lines=tuple(i.line for i in invoices),
+        lines=_lines(listed, [by_entry[x.entry_id] for x in step.also]),
         item_ids=item_ids,
-        level=level,
+        level=step.tone,
         variant=tone,
-        reason=f"{len(due)} invoice(s) due for reminder level {level}",
+        reason=f"{len(listed)} invoice(s) due for a reminder, tone level {step.tone}",
         pay_within_days=settings.pay_within_days,
-        collection_costs=collection_costs(total_dc) if settings.collection_costs else None,
+        collection_costs=collection_costs(principal_dc) if settings.collection_costs else None,
         call_customer=call,
         notes=tuple(notes),
     )
+
+
+def _lines(listed: list[tuple[_Invoice, int]], also: list[_Invoice]) -> tuple[InvoiceLine, ...]:
+    """The mail's invoices, oldest due first: those escalated at their new level, the others
+    at the level they were last reminded at (0: not yet)."""
+    lines = [replace(i.line, level=level) for i, level in listed]
+    lines += [replace(i.line, level=i.standing.sent_level) for i in also]
+    return tuple(sorted(lines, key=lambda line: (line.due_date, line.invoice_number)))
 
 
 def _link(template: str, line: Receivable, outstanding: Decimal, data: DivisionData) -> str:

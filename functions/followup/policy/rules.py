@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from followup.model import Customer, DivisionData, MailKind, Pause
+from followup.model import Customer, DivisionData, LastReminder, MailKind, Pause
 from followup.rules_settings import Confirmations, Policy, Suppress
 from followup.settings import Languages, Modes
 
@@ -29,7 +28,7 @@ class History:
     """What the ledger remembers that policy must respect."""
 
     covered: Mapping[MailKind, set[str]] = field(default_factory=dict)
-    last_reminder: Mapping[str, date] = field(default_factory=dict)  # customer code → date
+    last_reminders: Mapping[str, LastReminder] = field(default_factory=dict)  # by customer code
     pauses: tuple[Pause, ...] = ()
 
     def paused(self, target: str, division: int, today: date) -> Pause | None:
@@ -42,19 +41,6 @@ class History:
             ):
                 return pause
         return None
-
-
-def mail_key(
-    division: int, kind: MailKind, customer_code: str, level: int, items: Sequence[str]
-) -> str:
-    """The stable dedupe key of a mail: (division, kind, customer, invoices, level)."""
-    digest = hashlib.sha256("\n".join(sorted(items)).encode()).hexdigest()[:16]
-    return f"{division}/{kind.value}/{customer_code}/L{level}/{digest}"
-
-
-def reminder_item(entry_id: str, level: int) -> str:
-    """The ledger item for one invoice's reminder at one level."""
-    return f"{entry_id}@L{level}"
 
 
 def customer_of(data: DivisionData, account_id: str) -> Customer:

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from followup import policy
+from followup.clock import business_date
 from followup.delivery import deliver, deliver_digest, log_decision, recover, skipped_entry
 from followup.deps import Composer, Deps
 from followup.errors import ExactAuthError, FollowupError, MailerAuthError
@@ -85,6 +86,7 @@ def run_division(
     with deps.runlog.division_lock(division):
         if not dry_run:
             result.entries.extend(recover(deps, division))
+        today = max(business_date(deps.clock.now()), run_date)
         watermark = deps.runlog.watermark(division)
         since = policy.window_start(watermark, run_date, deps.rules.policy)
         data = deps.source.read(division, watermark.sync_timestamp if watermark else None, since)
@@ -116,13 +118,13 @@ def run_division(
             )
         result.outstanding, result.overdue = _balances(data, run_date)
         history = _history(deps, division, data, run_date)
-        plan = policy.plan(data, run_date, since, deps.rules, history)
+        plan = policy.plan(data, run_date, since, deps.rules, history, today)
         reminders = [m for m in plan.mails if m.kind is MailKind.REMINDER]
         reminded = sorted({m.customer.account_id for m in reminders})
         transit = deps.source.amounts_in_transit(division, reminded) if reminded else {}
         if transit:  # money on its way that the receivables didn't show: plan again with it
             data = policy.with_transit(data, transit)
-            plan = policy.plan(data, run_date, since, deps.rules, history)
+            plan = policy.plan(data, run_date, since, deps.rules, history, today)
         result.notes.extend(plan.notes)
         for note in plan.notes:
             log.warning("division %s: %s", division, note)
@@ -151,7 +153,10 @@ def _next(
     window stays its look-back days); a later run's partial read just continues next time."""
     first_read = watermark is None or not watermark.complete
     if data.caught_up or not first_read:
-        return Watermark(resume_from, run_date)
+        # A run for a past date never takes the window back: the next run's starts from the
+        # latest run date the watermark has seen.
+        latest = max(run_date, watermark.run_date) if watermark and watermark.complete else run_date
+        return Watermark(max(resume_from, watermark.sync_timestamp if watermark else 0), latest)
     first = watermark.run_date if watermark is not None else run_date
     return Watermark(resume_from, first, complete=False)
 

@@ -19,7 +19,7 @@ import pytest
 from followup.adapters.sqlite_ledger import SqliteLedger
 from followup.clock import AMSTERDAM
 from followup.errors import LedgerBusy
-from followup.model import Claim, MailKind, RunReport
+from followup.model import Claim, MailKind, RunReport, Watermark
 
 
 def claim(
@@ -86,3 +86,12 @@ def test_the_division_lock_keeps_a_second_process_out_and_dies_with_its_holder(
         holder.join()
     with ledger.division_lock(100):  # the killed holder's lock went with it
         pass
+
+
+def test_a_watermark_never_moves_back(tmp_path: Path) -> None:
+    ledger = SqliteLedger(tmp_path / "ledger.sqlite3")
+    ledger.advance(100, Watermark(50, date(2026, 11, 23)))
+    ledger.advance(100, Watermark(40, date(2026, 11, 24)))  # a stale run
+    assert ledger.watermark(100) == Watermark(50, date(2026, 11, 23))
+    ledger.advance(100, Watermark(50, date(2026, 11, 24), complete=True))
+    assert ledger.watermark(100) == Watermark(50, date(2026, 11, 24))

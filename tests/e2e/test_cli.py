@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import email
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -78,6 +78,28 @@ def test_run_with_a_config_file_dry_run_then_for_real(tmp_path: Path) -> None:
         assert done["confirmation"]["drafted"] == planned["confirmation"]["planned"]
         assert done["reminder"]["drafted"] == planned["reminder"]["planned"]
     assert state.client_secret not in real.stdout + real.stderr + dry.stdout + dry.stderr
+
+
+def test_a_run_dated_in_the_future_is_refused_with_exit_2_and_touches_nothing(
+    tmp_path: Path,
+) -> None:
+    today = business_date(datetime.now(AMSTERDAM))
+    state = SandboxState()
+    facts = seed_demo(state, today)
+    with SandboxServer(state) as server:
+        consent(tmp_path, state)
+        config = write_config(tmp_path, server.base_url, state, facts.division)
+        env = {"FOLLOWUP_EXACT_CLIENT_SECRET": state.client_secret}
+        tomorrow = (today + timedelta(days=1)).isoformat()
+
+        args = ("run", "--config", str(config), "--date", tomorrow)
+        refused = followup(*args, cwd=tmp_path, env=env)
+
+    assert refused.returncode == 2
+    assert f"--date {tomorrow} is after today" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert state.calls == []  # Exact was never asked
+    assert not (tmp_path / "state" / "ledger.sqlite3").exists()
 
 
 @pytest.mark.parametrize(

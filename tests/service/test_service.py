@@ -427,3 +427,46 @@ def test_no_reminder_planned_means_no_question_about_money_in_transit() -> None:
     service.run(deps, RUN)
 
     assert deps.source.transit_requests == []
+
+
+def test_a_past_dated_run_confirms_that_day_and_leaves_later_payments_to_the_next_run() -> None:
+    acc = account(1)
+    data = division_data(
+        [acc],
+        payments=[
+            line(1, acc.id, status=50, paid_on=date(2026, 11, 20), timestamp=5),
+            line(2, acc.id, status=50, paid_on=YESTERDAY, timestamp=7),
+        ],
+    )
+    deps = make(data={DIV: data})  # the clock says 23 November
+
+    past = service.run(deps, date(2026, 11, 21))
+
+    assert [e.invoice_numbers for e in past.entries() if e.outcome is Outcome.DRAFTED] == [
+        ("20260001",)
+    ]
+    assert outcomes(past, MailKind.CONFIRMATION) == ["drafted"]  # 22 November: not skipped
+    assert deps.ledger.watermarks[DIV] == Watermark(6, date(2026, 11, 21))
+    today = service.run(deps, RUN)
+    assert [e.invoice_numbers for e in today.entries() if e.outcome is Outcome.DRAFTED] == [
+        ("20260002",)
+    ]
+    assert deps.ledger.watermarks[DIV] == Watermark(7, RUN)
+
+
+def test_a_run_for_a_past_date_never_takes_the_window_back() -> None:
+    deps = make()
+    deps.ledger.watermarks[DIV] = Watermark(13, RUN)
+
+    service.run(deps, date(2026, 11, 20))
+
+    assert deps.ledger.watermarks[DIV] == Watermark(13, RUN)
+
+
+def test_one_reminder_per_interval_counts_run_dates_not_the_clock() -> None:
+    deps = make()  # an invoice due 1 November; the clock says 23 November
+    first = service.run(deps, date(2026, 11, 16))  # 15 days late: the first reminder
+    assert outcomes(first, MailKind.REMINDER) == ["drafted"]
+    later = service.run(deps, RUN)  # 22 days late, a week after the 16th: the second may go
+    assert outcomes(later, MailKind.REMINDER) == ["drafted"]
+    assert not [e for e in later.entries() if "reminded on" in e.reason]

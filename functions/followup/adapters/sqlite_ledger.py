@@ -357,13 +357,15 @@ class SqliteLedger:
         return Watermark(row[0], date.fromisoformat(row[1]), bool(row[2])) if row else None
 
     def advance(self, division: int, watermark: Watermark) -> None:
-        """Store the new watermark."""
+        """Store the new watermark; one behind the stored row version is ignored (a stale run
+        never moves it back)."""
         with self._tx() as db:
             db.execute(
                 "INSERT INTO watermarks (division, sync_timestamp, run_date, complete)"
                 " VALUES (?, ?, ?, ?) ON CONFLICT (division) DO UPDATE SET"
                 " sync_timestamp = excluded.sync_timestamp, run_date = excluded.run_date,"
-                " complete = excluded.complete",
+                " complete = excluded.complete"
+                " WHERE excluded.sync_timestamp >= watermarks.sync_timestamp",  # never back
                 (
                     division,
                     watermark.sync_timestamp,

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from followup import bootstrap, service, settings
-from followup.cli.common import Commands, a_date, config_option, finish
+from followup.cli.common import EXIT_CONFIG, Commands, a_date, config_option, finish
 from followup.clock import SystemClock, business_date
 from followup.model import DivisionReport
 
@@ -61,7 +61,15 @@ def run_command(args: argparse.Namespace) -> int:
     """Run the daily job for a settings file."""
     config = settings.load(args.config)
     clock = SystemClock()
-    run_date = args.date or business_date(clock.now())
+    today = business_date(clock.now())
+    if args.date is not None and args.date > today:
+        print(
+            f"followup: --date {args.date.isoformat()} is after today ({today.isoformat()}, "
+            "Europe/Amsterdam): a run can be dated today or in the past, never in the future",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    run_date = args.date or today
     with bootstrap.build(config, clock) as app:
         result = service.run(app.deps, run_date, dry_run=args.dry_run, progress=_progress)
     return finish(result, as_json=args.json)

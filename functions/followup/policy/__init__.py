@@ -57,8 +57,20 @@ def candidate_items(data: DivisionData, rules: Rules, run_date: date) -> dict[Ma
     }
 
 
-def plan(data: DivisionData, run_date: date, since: date, rules: Rules, history: History) -> Plan:
-    """All mails due for one division, what can't be written and why, and the new watermark."""
+def plan(
+    data: DivisionData,
+    run_date: date,
+    since: date,
+    rules: Rules,
+    history: History,
+    today: date | None = None,
+) -> Plan:
+    """All mails due for one division, what can't be written and why, and the new watermark.
+
+    `today` is the real business date when the run is for a past `run_date` (default: the run
+    date): what happened after the run date is then neither confirmed nor lost, but left for
+    the next normal run."""
+    today = today or run_date
     notes: list[str] = []
     policy = rules.policy
     if policy.confirmations_on_working_days_only and not is_working_day(run_date):
@@ -66,8 +78,8 @@ def plan(data: DivisionData, run_date: date, since: date, rules: Rules, history:
         resume: int | None = None  # keep the watermark: these payments are confirmed later
         notes.append("not a working day: confirmations wait for the next one")
     else:
-        confirmations = plan_confirmations(data, run_date, since, rules, history)
-        resume = next_watermark(data, run_date)
+        confirmations = plan_confirmations(data, run_date, since, rules, history, today)
+        resume = next_watermark(data, run_date, today)
     if policy.reminders_on_working_days_only and not is_working_day(run_date):
         reminders = Plan((), ())
         notes.append(
@@ -79,7 +91,7 @@ def plan(data: DivisionData, run_date: date, since: date, rules: Rules, history:
         just_paid = {line.item_id for mail in confirmations.mails for line in mail.lines}
         just_paid |= {line.entry_id for line in part_paid_in_one_row(data, since, run_date)}
         reminders = _hold(data, plan_reminders(data, run_date, rules, history, just_paid),
-                          contradictions(data, run_date))  # fmt: skip
+                          contradictions(data, today))  # fmt: skip
     mails, cap_note = _safety_cap(confirmations.mails + reminders.mails, policy.max_sends_per_run)
     if cap_note:
         notes.append(cap_note)

@@ -76,18 +76,20 @@ def settled_credit_notes(data: DivisionData) -> list[Receivable]:
     return [r for r in data.payments if _matched(r, CREDIT_NOTE) and r.amount < 0]
 
 
-def next_watermark(data: DivisionData, run_date: date) -> int:
-    """Where to continue reading next time: before any payment dated today (tomorrow's run
-    confirms it). A payment dated after today is bad data: reported, it holds nothing."""
+def next_watermark(data: DivisionData, run_date: date, today: date | None = None) -> int:
+    """Where to continue reading next time: before any payment dated on or after the run date
+    and not after today (a later run confirms it: tomorrow's, or the normal run after a run for
+    a past date). A payment dated after today is bad data: reported, it holds nothing."""
+    today = today or run_date
     deferred = [
         r.timestamp
         for r in data.payments
-        if r.timestamp and paid_on(r) == run_date
+        if r.timestamp and (day := paid_on(r)) is not None and run_date <= day <= today
     ]
     return min(deferred) - 1 if deferred else data.next_watermark
 
 
-def contradictions(data: DivisionData, run_date: date) -> dict[str, tuple[str, list[str]]]:
+def contradictions(data: DivisionData, today: date) -> dict[str, tuple[str, list[str]]]:
     """Customers whose payment rows contradict every reading of Exact, with the reason and the
     invoices: no thank-you is safe for them (a wrong one would be worse than none)."""
     found: dict[str, tuple[str, list[str]]] = {}
@@ -97,7 +99,7 @@ def contradictions(data: DivisionData, run_date: date) -> dict[str, tuple[str, l
         day = paid_on(line)
         if line.status == MATCHED and line.transaction_type == INVOICE:
             matched[line.entry_id] += line.amount
-        if day is not None and day > run_date and line.status == MATCHED:
+        if day is not None and day > today and line.status == MATCHED:
             reason = f"Exact dates the payment {day.isoformat()}, after today: check the booking"
         elif line.status == MATCHED and line.id in open_ids:
             reason = "Exact shows this invoice both matched and open: check it in Exact"
@@ -165,12 +167,17 @@ def _days(data: DivisionData) -> dict[tuple[str, date], _Day]:
 
 
 def plan_confirmations(
-    data: DivisionData, run_date: date, since: date, rules: Rules, history: History
+    data: DivisionData,
+    run_date: date,
+    since: date,
+    rules: Rules,
+    history: History,
+    today: date | None = None,
 ) -> Plan:
     """One thank-you per customer for the money received in [since, run_date); refunds too."""
     covered = history.covered.get(MailKind.CONFIRMATION, set())
     days = _days(data)
-    doubtful = contradictions(data, run_date)
+    doubtful = contradictions(data, today or run_date)
     skips: list[Skip] = [
         Skip(data.division, MailKind.CONFIRMATION, customer_of(data, account_id), why,
              tuple(numbers))

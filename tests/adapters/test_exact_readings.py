@@ -8,13 +8,14 @@ every reading the mails are right, or a customer is skipped with a reason: never
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
 
 from fakes import FakeClock, FakeComposer, FakeLedger, FakeMailer
 from followup import service
+from followup.clock import AMSTERDAM
 from followup.exact.client import ExactClient
 from followup.exact.queries import ExactOnlineSource
 from followup.model import MailKind, Outcome, PlannedMail, ReportEntry
@@ -54,7 +55,7 @@ class Job:
             runlog=ledger,
             mailer=FakeMailer(),
             composer=self.composer,
-            clock=FakeClock(),
+            clock=FakeClock(datetime(2026, 3, 3, 9, 0, tzinfo=AMSTERDAM)),  # RUN's morning
             rules=Rules(Policy(reminders_on_working_days_only=False), Modes(), Languages()),
             pauses=ledger,
             divisions=(DIVISION,),

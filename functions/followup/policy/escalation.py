@@ -53,6 +53,7 @@ class Step:
     tone: int = 0
     hold: str = ""
     waiting: tuple[str, ...] = ()  # invoice numbers due today that wait for a later mail
+    act: bool = False  # the hold asks the owner to act (an unanswered final notice)
 
 
 def next_step(
@@ -65,12 +66,13 @@ def next_step(
     """The customer's reminder today under the rules above (pure)."""
     top, final = len(policy.levels), policy.final_level
     due = [(i, i.next_level(top)) for i in invoices if i.next_level(top) > i.sent_level]
+    hold, act = _hold(last, open_entries, run_date, policy)
+    if act:  # said every day until it is handled, whether or not anything else fell due
+        return Step(hold=hold, waiting=tuple(i.invoice_number for i in invoices), act=True)
     if not due:
         return Step()
-    numbers = tuple(i.invoice_number for i, _ in due)
-    hold = _hold(last, open_entries, run_date, policy)
     if hold:
-        return Step(hold=hold, waiting=numbers)
+        return Step(hold=hold, waiting=tuple(i.invoice_number for i, _ in due))
     at_final = [(i, level) for i, level in due if final and level == final]
     listed = at_final or due
     tone = max(level for _, level in listed)
@@ -86,10 +88,11 @@ def next_step(
 
 def _hold(
     last: LastReminder | None, open_entries: Collection[str], run_date: date, policy: Policy
-) -> str:
-    """Why the customer gets no reminder today, or ""."""
+) -> tuple[str, bool]:
+    """Why the customer gets no reminder today ("" if it may go), and whether the owner must
+    act on it."""
     if last is None:
-        return ""
+        return "", False
     since = (run_date - last.run_date).days
     final = policy.final_level
     if final and last.level >= final:
@@ -99,16 +102,16 @@ def _hold(
             return (
                 f"final notice of {last.run_date.isoformat()}: its term of {term} days runs "
                 f"until {until.isoformat()}"
-            )
+            ), False
         if last.entries & set(open_entries):
             return (
                 f"the final notice of {last.run_date.isoformat()} is unanswered: call the "
                 "customer or hand it over; no more automatic reminders"
-            )
+            ), True
     interval = policy.reminder_interval_days
     if since < interval:
         return (
             f"reminded on {last.run_date.isoformat()}; the next reminder can go from "
             f"{(last.run_date + timedelta(days=interval)).isoformat()} (one per {interval} days)"
-        )
-    return ""
+        ), False
+    return "", False

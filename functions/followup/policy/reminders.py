@@ -69,7 +69,8 @@ def plan_reminders(
         )
         customer = customer_of(data, account_id)
         if step.hold:
-            held.append(Skip(data.division, MailKind.REMINDER, customer, step.hold, step.waiting))
+            hold = Skip(data.division, MailKind.REMINDER, customer, step.hold, step.waiting)
+            (skips if step.act else held).append(hold)  # to act on: a skip; else quiet
             continue
         if not step.listed:
             reminded = [i.line.invoice_number for i in invoices if i.standing.sent_level]

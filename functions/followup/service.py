@@ -24,6 +24,7 @@ from followup.model import (
     DivisionReport,
     MailKind,
     Outcome,
+    Plan,
     PlannedMail,
     RunReport,
     Watermark,
@@ -90,41 +91,10 @@ def run_division(
         watermark = deps.runlog.watermark(division)
         since = policy.window_start(watermark, run_date, deps.rules.policy)
         data = deps.source.read(division, watermark.sync_timestamp if watermark else None, since)
-        result.exact_calls = data.exact_calls
-        result.unreadable.extend(data.unreadable)
-        for row in data.unreadable:
-            log.warning(
-                "division %s: row %s of %s could not be read: %s",
-                division,
-                row.row_id,
-                row.endpoint,
-                row.reason,
-                extra={
-                    "decision": {
-                        "event": "unreadable_row",
-                        "division": division,
-                        "endpoint": row.endpoint,
-                        "row_id": row.row_id,
-                        "customer": row.customer_code,
-                        "invoice": row.invoice_number,
-                        "reason": row.reason,
-                    }
-                },
-            )
-        if not data.caught_up:
-            result.notes.append(
-                "Exact's payment changes were read in part (a first run reads the history once, "
-                "a bounded number of pages per run): the next run goes on where this one stopped"
-            )
+        _note_read(result, data)
         result.outstanding, result.overdue = _balances(data, run_date)
         history = _history(deps, division, data, run_date)
-        plan = policy.plan(data, run_date, since, deps.rules, history, today)
-        reminders = [m for m in plan.mails if m.kind is MailKind.REMINDER]
-        reminded = sorted({m.customer.account_id for m in reminders})
-        transit = deps.source.amounts_in_transit(division, reminded) if reminded else {}
-        if transit:  # money on its way that the receivables didn't show: plan again with it
-            data = policy.with_transit(data, transit)
-            plan = policy.plan(data, run_date, since, deps.rules, history, today)
+        plan = _plan(deps, data, run_date, since, history, today)
         result.notes.extend(plan.notes)
         for note in plan.notes:
             log.warning("division %s: %s", division, note)
@@ -144,6 +114,46 @@ def run_division(
         if not dry_run and confirmations_final and plan.resume_from is not None:
             deps.runlog.advance(division, _next(watermark, plan.resume_from, data, run_date))
     return result
+
+
+def _note_read(result: DivisionReport, data: DivisionData) -> None:
+    """What reading Exact cost and left out, into the division's report (and the log)."""
+    result.exact_calls = data.exact_calls
+    result.unreadable.extend(data.unreadable)
+    for row in data.unreadable:
+        log.warning(
+            "division %s: row %s of %s could not be read: %s",
+            data.division, row.row_id, row.endpoint, row.reason,
+            extra={"decision": {
+                "event": "unreadable_row", "division": data.division, "endpoint": row.endpoint,
+                "row_id": row.row_id, "customer": row.customer_code,
+                "invoice": row.invoice_number, "reason": row.reason,
+            }},
+        )  # fmt: skip
+    if not data.caught_up:
+        result.notes.append(
+            "Exact's payment changes were read in part (a first run reads the history once, "
+            "a bounded number of pages per run): the next run goes on where this one stopped"
+        )
+
+
+def _plan(
+    deps: Deps,
+    data: DivisionData,
+    run_date: date,
+    since: date,
+    history: History,
+    today: date,
+) -> Plan:
+    """Policy's plan; when reminders are planned, Exact's report is asked what of them is on
+    its way already (only for those customers), and the plan made again with it."""
+    plan = policy.plan(data, run_date, since, deps.rules, history, today)
+    reminded = sorted({m.customer.account_id for m in plan.mails if m.kind is MailKind.REMINDER})
+    transit = deps.source.amounts_in_transit(data.division, reminded) if reminded else {}
+    if not transit:
+        return plan
+    data = policy.with_transit(data, transit)
+    return policy.plan(data, run_date, since, deps.rules, history, today)
 
 
 def _next(

@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/pip install --disable-pip-version-check -q -c constraints.txt
 
-.PHONY: demo test install install-dev spamassassin lint typecheck lock clean \
+.PHONY: demo test install install-dev spamassassin dovecot lint typecheck lock clean \
 	requirements package checkov
 
 $(BIN)/python:
@@ -19,7 +19,8 @@ $(VENV)/.installed-dev: $(BIN)/python pyproject.toml constraints.txt
 	$(PIP) -e '.[dev,cloud]'
 	touch $@ $(VENV)/.installed
 
-# The Firestore emulator the tests start (tests/gcp): pinned in package-lock.json, `npm ci`.
+# The npm Firestore emulator, pinned in package-lock.json (`npm ci`): tests/gcp falls back to it
+# where the Cloud SDK's own emulator (and java) is missing; the test summary says which ran.
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
@@ -31,6 +32,14 @@ spamassassin:
 	@command -v spamassassin >/dev/null 2>&1 || { \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq spamassassin; }
 
+# Dovecot (IMAP and LMTP) for the mailbox tests (tests/mailserver start their own throwaway
+# instance): Debian's packages, installed only when missing. They also create the `dovecot` and
+# `dovenull` users the tests' Dovecot runs as when started by root. No service is started.
+dovecot:
+	@{ command -v dovecot >/dev/null 2>&1 && test -x /usr/lib/dovecot/lmtp && test -x /usr/lib/dovecot/imap; } || { \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			dovecot-imapd dovecot-lmtpd; }
+
 # checkov (tests/infra) in a virtualenv of its own: its dependencies clash with the project's
 # pins (packaging), see tests/infra/checkov-requirements.txt.
 CHECKOV := $(VENV)/checkov/bin/checkov
@@ -39,7 +48,8 @@ $(VENV)/checkov/.installed: tests/infra/checkov-requirements.txt | $(BIN)/python
 	$(VENV)/checkov/bin/pip install --disable-pip-version-check -q -r tests/infra/checkov-requirements.txt
 	touch $@
 
-install-dev: $(VENV)/.installed-dev node_modules/.installed spamassassin $(VENV)/checkov/.installed
+install-dev: $(VENV)/.installed-dev node_modules/.installed spamassassin dovecot \
+	$(VENV)/checkov/.installed
 
 demo: install
 	$(BIN)/followup demo

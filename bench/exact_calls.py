@@ -3,8 +3,10 @@
 One division with 5,000 open receivables, 200 invoices paid yesterday (each a bank receipt matched
 with it) and 1,500 accounts with 2,000 contacts, served by the sandbox in a child process over
 HTTP with 150 ms of latency per call and 60 calls per minute. `ExactOnlineSource.read` runs twice
-with the real ExactClient, ExactAuth, FileTokenStore and clock: a first run (from yesterday) and
-a second run from the first run's watermark.
+with the real ExactClient, ExactAuth, FileTokenStore and clock: a first run (no watermark: the
+payment sync from its start, look-back yesterday) and a second run from the first run's
+watermark. Every account is involved, with its main contact: the small shape of
+bench/accounts_calls.py.
 
     .venv/bin/python bench/exact_calls.py [--latency 0.15] [--minutely-limit 60]
 """
@@ -14,19 +16,29 @@ from __future__ import annotations
 import argparse
 import random
 import resource
-import time
 import tracemalloc
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
+from bounds import (
+    Census,
+    Measured,
+    WaitingClock,
+    census,
+    lower_bound,
+    measure,
+    over,
+    per_part,
+    split,
+)
 from followup.clock import SystemClock, business_date
 from followup.exact.client import ExactClient
-from followup.exact.queries import ExactOnlineSource
-from followup.model import DivisionData
+from followup.exact.queries import HISTORY_PAGES, ExactOnlineSource
 from followup.sandbox.demo_invoices import at
 from followup.sandbox.state import SandboxState
-from sandbox_process import Limits, SandboxProcess, pages, table
+from sandbox_process import Limits, SandboxProcess, table
 
 DIVISION = 100001
 OPEN_RECEIVABLES = 5000
@@ -63,25 +75,18 @@ def build(state: SandboxState) -> dict[str, Any]:
     for n, (account, entry, amount) in enumerate(paid):
         booked = at(yesterday, 9) + timedelta(minutes=2 * n)
         div.receive(account, amount, yesterday, booked, match=[(entry, amount)])
-    return {"today": today, "lines": len(div.lines), "contacts": len(div.contacts)}
-
-
-def lower_bound(data: DivisionData) -> int:
-    """Pages needed at 1,000 records a page for what the run had to read."""
-    involved = pages(len(data.accounts)) + pages(len(data.contacts)) if data.accounts else 0
-    return pages(len(data.payments)) + pages(len(data.open_items)) + involved
+    return census(div) | {"today": today, "lines": len(div.lines), "contacts": len(div.contacts)}
 
 
 def _read_twice(
-    source: ExactOnlineSource, yesterday: date
-) -> list[tuple[str, DivisionData, float]]:
-    """A first run, then a run from its watermark: each with its wall time."""
-    start = time.perf_counter()
-    first = source.read(DIVISION, None, yesterday)
-    middle = time.perf_counter()
-    second = source.read(DIVISION, first.next_watermark, yesterday)
-    end = time.perf_counter()
-    return [("first run", first, middle - start), ("from the watermark", second, end - middle)]
+    sandbox: SandboxProcess, source: ExactOnlineSource, clock: WaitingClock, yesterday: date
+) -> list[tuple[Measured, int | None]]:
+    """A first run, then a run from its watermark: each with the watermark it started from."""
+    read = partial(source.read, DIVISION, None, yesterday)
+    first = measure("first run", sandbox, DIVISION, read, clock)
+    since = first.data.next_watermark
+    read = partial(source.read, DIVISION, since, yesterday)
+    return [(first, None), (measure("from the watermark", sandbox, DIVISION, read, clock), since)]
 
 
 def _peaks(source: ExactOnlineSource, yesterday: date, watermark: int) -> list[int]:
@@ -109,22 +114,29 @@ def main() -> None:
     with SandboxProcess(build, limits) as sandbox:
         yesterday: date = sandbox.info["today"] - timedelta(days=1)
         auth = sandbox.auth()
-        with ExactClient(sandbox.base_url, auth, SystemClock()) as client:
+        clock = WaitingClock()
+        with ExactClient(sandbox.base_url, auth, clock) as client:
             source = ExactOnlineSource(client)
-            runs = _read_twice(source, yesterday)
-            peaks = _peaks(source, yesterday, runs[0][1].next_watermark)
+            runs = _read_twice(sandbox, source, clock, yesterday)
+            peaks = _peaks(source, yesterday, runs[0][0].data.next_watermark)
         auth.close()
         served = [s for s in sandbox.served() if s[0] == DIVISION]
-    rows = [("run", "calls", "lower bound", "over", "wall s", "peak MiB", "payments", "open",
-             "accounts", "contacts")]  # fmt: skip
-    for (name, data, wall), peak in zip(runs, peaks, strict=True):
-        bound = lower_bound(data)
+    totals: Census = sandbox.info["census"]
+    rows: list[tuple[str, ...]] = [(
+        "run", "calls", "lower bound", "over", "wall s", "waited s", "peak MiB", "payments",
+        "open", "accounts", "contacts",
+    )]  # fmt: skip
+    details = []
+    for (run, since), peak in zip(runs, peaks, strict=True):
+        data, bound = run.data, lower_bound(run.data, totals, since, HISTORY_PAGES)
         rows.append((
-            name, str(data.exact_calls), str(bound), f"+{data.exact_calls - bound}", f"{wall:.2f}",
-            f"{peak / 2**20:.1f}", str(len(data.payments)), str(len(data.open_items)),
-            str(len(data.accounts)), str(len(data.contacts)),
+            run.name, str(data.exact_calls), str(bound.total), over(data.exact_calls, bound.total),
+            f"{run.wall:.2f}", f"{run.waited:.1f}", f"{peak / 2**20:.1f}", str(len(data.payments)),
+            str(len(data.open_items)), str(len(data.accounts)), str(len(data.contacts)),
         ))  # fmt: skip
+        details.append(f"{run.name}:\n{table(per_part(split(run.calls)[0], bound))}")
     print(table(rows))
+    print("\n" + "\n\n".join(details))
     statuses = sorted({status for _, _, status in served})
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\nsandbox: {len(served)} calls answered (statuses {statuses}), "

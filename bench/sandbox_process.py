@@ -6,7 +6,7 @@ from __future__ import annotations
 import multiprocessing
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from multiprocessing.connection import Connection
@@ -19,7 +19,7 @@ from followup.clock import SystemClock
 from followup.exact.auth import ExactAuth
 from followup.model import TokenSet
 from followup.sandbox.server import SandboxServer
-from followup.sandbox.state import SandboxState, Served
+from followup.sandbox.state import Call, SandboxState, Served
 
 Build = Callable[[SandboxState], dict[str, Any]]  # fills the sandbox, says what it holds
 
@@ -47,6 +47,9 @@ def _serve(conn: Connection, build: Build, limits: Limits) -> None:
             if question == "served":
                 with state.lock:
                     conn.send(list(state.served))
+            elif question == "calls":
+                with state.lock:
+                    conn.send(list(state.calls))
             else:
                 break
 
@@ -83,6 +86,12 @@ class SandboxProcess:
         answer: list[Served] = self._conn.recv()
         return answer
 
+    def calls(self) -> list[Call]:
+        """Every request the sandbox answered: (division, method, decoded path with query)."""
+        self._conn.send("calls")
+        answer: list[Call] = self._conn.recv()
+        return answer
+
     def __enter__(self) -> SandboxProcess:
         return self
 
@@ -111,7 +120,7 @@ def pages(rows: int, size: int = 1000) -> int:
     return max(1, -(-rows // size))
 
 
-def table(rows: list[tuple[str, ...]]) -> str:
+def table(rows: Sequence[Sequence[str]]) -> str:
     """A plain table: the first row is the header."""
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))

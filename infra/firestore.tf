@@ -1,10 +1,13 @@
 # The ledger's database, the TTL policy of every collection group the functions write (each
 # document carries `expire_at`), and the one composite index the ledger's queries need
-# (firestore_ledger.py: last_mailed filters division and kind, with a range on claimed_day).
+# (firestore_ledger.py: last_reminders filters division and kind, with a range on claimed_day).
+# docs/google-cloud.md says who writes each kind of document, and how.
 locals {
   ledger_collections = [
-    "claims", "claim_retries", "leases", "pauses", "watermarks", "runs", # the ledger
-    "triggers", "trigger_takeovers",                                     # the trigger book
+    "claims", "leases", "pauses", "watermarks", "runs", # the ledger
+    "triggers",                                         # the trigger book
+    "refused_writes",                                   # fenced writes that found a successor
+    "claim_retries", "trigger_takeovers",               # no longer written: kept until they expire
   ]
   ttl_collection_groups = toset(concat(
     [for c in local.ledger_collections : "${var.collection_prefix}${c}"],

@@ -38,7 +38,7 @@ locals {
 }
 
 resource "google_secret_manager_secret" "followup" {
-  for_each = local.secrets
+  for_each  = local.secrets
   project   = var.project_id
   secret_id = each.value.id
   annotations = {

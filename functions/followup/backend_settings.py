@@ -70,7 +70,9 @@ class GmailMail(_Section):
 
     backend: Literal["gmail"]
     user: EmailStr  # the mailbox the mails are drafted in and sent from
-    # (a) a user's consent: its refresh token in Secret Manager, with the OAuth client
+    # (a) a user's consent, with the OAuth client: its refresh token in Secret Manager
+    # (refresh_token_secret), or without it in the local token file beside the Exact tokens
+    # ([tokens] backend = "file": Gmail from cron, no Google Cloud)
     project: str = ""  # the project holding the secrets
     refresh_token_secret: str = ""
     client_id: str = ""
@@ -88,10 +90,15 @@ class GmailMail(_Section):
 
     @model_validator(mode="after")
     def _one_credential(self) -> GmailMail:
-        if bool(self.delegation) == bool(self.refresh_token_secret):
+        if self.delegation and self.refresh_token_secret:
             raise ValueError(
                 "set either refresh_token_secret (a user's consent kept in Secret Manager) or "
                 "delegation (a service account with domain-wide delegation), not both"
+            )
+        if not self.delegation and not self.client_id:
+            raise ValueError(
+                "client_id: missing value (the OAuth client's id; or delegation: a service "
+                "account with domain-wide delegation)"
             )
         if self.refresh_token_secret and not (self.project and self.client_id):
             raise ValueError("refresh_token_secret needs project and client_id as well")

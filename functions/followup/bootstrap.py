@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from contextlib import ExitStack
 from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from followup.adapters.file_tokens import FileTokenStore
@@ -12,7 +14,7 @@ from followup.adapters.outbox_mailer import OutboxMailer
 from followup.adapters.sqlite_ledger import SqliteLedger
 from followup.clock import SystemClock
 from followup.compose import Composer, search_path
-from followup.errors import ConfigError
+from followup.errors import ConfigError, MailerAuthError
 from followup.exact.auth import ExactAuth
 from followup.exact.client import ExactClient
 from followup.exact.queries import ExactOnlineSource
@@ -21,16 +23,21 @@ from followup.ports import Clock, Mailer, TokenStore
 from followup.service import Deps
 from followup.settings import (
     GMAIL_SECRET_ENV,
+    FileTokens,
     FirestoreLedger,
     GmailMail,
     Modes,
     SecretManagerTokens,
     Settings,
+    SmtpMail,
 )
+from followup.template_languages import check_languages, check_template_folder, owner_language
 
 if TYPE_CHECKING:  # the Google libraries load only when the settings ask for them
     from followup.adapters import firestore_ledger
+    from followup.adapters.mailbox_tokens import FileRefreshToken
     from followup.cloud.ports import DivisionQueue, TriggerBook
+    from followup.sandbox.state import SandboxState
     from followup.settings import CloudTasks
 
 
@@ -107,16 +114,35 @@ def open_token_store(settings: Settings, clock: Clock, resources: ExitStack) -> 
 def _mailer(settings: Settings, clock: Clock, resources: ExitStack) -> Mailer:
     chosen = settings.mail.transport
     if isinstance(chosen, GmailMail):
-        return _gmail(chosen, settings.mail.mode, clock, resources)
+        return _gmail(chosen, settings.mail.mode, clock, resources, gmail_token_file(settings))
+    if isinstance(chosen, SmtpMail):  # any provider's mailbox: SMTP submission + IMAP
+        from followup import mailbox_wiring
+
+        return mailbox_wiring.smtp_mailer(settings, chosen, clock, resources)
     return resources.enter_context(OutboxMailer(chosen.path))
 
 
-def _gmail(chosen: GmailMail, modes: Modes, clock: Clock, resources: ExitStack) -> Mailer:
+def gmail_token_file(settings: Settings) -> Path | None:
+    """Where `followup auth gmail` keeps the refresh token with `[tokens] backend = "file"`:
+    the mailbox token file beside the Exact tokens (None with Secret Manager tokens)."""
+    from followup.adapters.mailbox_tokens import FILE_NAME
+
+    tokens = settings.tokens
+    return tokens.path.with_name(FILE_NAME) if isinstance(tokens, FileTokens) else None
+
+
+def _gmail(
+    chosen: GmailMail,
+    modes: Modes,
+    clock: Clock,
+    resources: ExitStack,
+    token_file: Path | None = None,
+) -> Mailer:
     from followup.adapters import gmail_credentials as google
     from followup.adapters.gmail_mailer import GmailMailer
     from followup.adapters.gmail_quota import QuotaBucket
 
-    credentials, scopes, hint = gmail_credentials(chosen, modes)
+    credentials, scopes, hint = gmail_credentials(chosen, modes, token_file)
     service = google.gmail_service(
         credentials, api_endpoint=chosen.api_endpoint, timeout_seconds=chosen.timeout_seconds
     )
@@ -131,9 +157,11 @@ def _gmail(chosen: GmailMail, modes: Modes, clock: Clock, resources: ExitStack) 
     )
 
 
-def gmail_credentials(chosen: GmailMail, modes: Modes) -> tuple[Any, tuple[str, ...], str]:
+def gmail_credentials(
+    chosen: GmailMail, modes: Modes, token_file: Path | None = None
+) -> tuple[Any, tuple[str, ...], str]:
     """The Gmail credentials the settings name, the scopes they ask for, and what to do when
-    Gmail refuses them."""
+    Gmail refuses them. Without refresh_token_secret the consent is in `token_file`."""
     from followup.adapters import gmail_credentials as google
     from followup.adapters.gmail_mailer import RUN_AUTH
 
@@ -148,12 +176,39 @@ def gmail_credentials(chosen: GmailMail, modes: Modes) -> tuple[Any, tuple[str, 
             "console, and that the service account may sign for itself (Token Creator)"
         )
         return credentials, scopes, hint
-    secrets = secret_manager_client(chosen.secret_manager_endpoint)
-    refresh = google.read_secret(secrets, gmail_secret_name(chosen, chosen.refresh_token_secret))
+    if not chosen.refresh_token_secret:  # the local token file ([tokens] backend = "file")
+        refresh, secrets = gmail_file_token(chosen, token_file), None
+    else:
+        secrets = secret_manager_client(chosen.secret_manager_endpoint)
+        name = gmail_secret_name(chosen, chosen.refresh_token_secret)
+        refresh = google.read_secret(secrets, name)
     credentials = google.user_credentials(
         refresh, chosen.client_id, gmail_client_secret(chosen, secrets), scopes, chosen.token_uri
     )
     return credentials, scopes, RUN_AUTH
+
+
+def gmail_file_store(chosen: GmailMail, token_file: Path | None) -> FileRefreshToken:
+    """The entry of the local token file that holds the Gmail consent."""
+    from followup.adapters.mailbox_tokens import FileRefreshToken
+
+    if token_file is None:
+        raise ConfigError(
+            [
+                "mail.transport.refresh_token_secret: missing value (with [tokens] backend = "
+                '"secret_manager" the Gmail consent is kept in Secret Manager: name its secret)'
+            ]
+        )
+    return FileRefreshToken(token_file, f"gmail:{chosen.user}")
+
+
+def gmail_file_token(chosen: GmailMail, token_file: Path | None) -> str:
+    """The Gmail refresh token `followup auth gmail` wrote to the local token file."""
+    store = gmail_file_store(chosen, token_file)
+    refresh = store.load()
+    if not refresh:
+        raise MailerAuthError(f"no Gmail consent in {store.where}: run `followup auth gmail`")
+    return refresh
 
 
 def gmail_secret_name(chosen: GmailMail, secret: str) -> str:
@@ -161,8 +216,9 @@ def gmail_secret_name(chosen: GmailMail, secret: str) -> str:
     return f"projects/{chosen.project}/secrets/{secret}"
 
 
-def gmail_client_secret(chosen: GmailMail, secrets: Any) -> str:
-    """The OAuth client's secret: the environment wins over the secret named in the settings."""
+def gmail_client_secret(chosen: GmailMail, secrets: Any | None) -> str:
+    """The OAuth client's secret: the environment wins over the secret named in the settings
+    (read with `secrets`, a Secret Manager client made here when None)."""
     from followup.adapters import gmail_credentials as google
 
     client_secret = os.environ.get(GMAIL_SECRET_ENV, "")
@@ -175,6 +231,8 @@ def gmail_client_secret(chosen: GmailMail, secrets: Any) -> str:
                 f"the OAuth client secret, or set {GMAIL_SECRET_ENV})"
             ]
         )
+    if secrets is None:
+        secrets = secret_manager_client(chosen.secret_manager_endpoint)
     return google.read_secret(secrets, gmail_secret_name(chosen, chosen.client_secret_secret))
 
 
@@ -211,7 +269,7 @@ def division_queue(tasks: CloudTasks, resources: ExitStack) -> DivisionQueue:
 def visible_divisions(settings: Settings, clock: Clock) -> list[int]:
     """Every division the Exact token can see (a fan-out when the settings list none)."""
     with ExitStack() as resources:
-        _, client = open_exact(settings, clock, resources)
+        _, client = open_exact(embedded_exact(settings, clock, resources), clock, resources)
         return sorted(ExactOnlineSource(client).divisions())
 
 
@@ -241,6 +299,10 @@ def secret_manager_client(endpoint: str | None) -> Any:
 
 def exact_secret(settings: Settings) -> str:
     """The Exact app's client secret, or a ConfigError saying where to put it."""
+    if settings.exact.sandbox is not None:  # the built-in sandbox's fixed, public secret
+        from followup.sandbox.state import SandboxState
+
+        return SandboxState.client_secret
     secret = settings.exact.secret()
     if not secret:
         raise ConfigError(
@@ -271,33 +333,59 @@ def open_exact(
 
 def open_composer(settings: Settings) -> Composer:
     """The composer on the owner's and the built-in templates, every template the settings
-    need loaded: a typo, or a language without templates, fails here (TemplateError)."""
+    need loaded. A missing folder or a language without templates is a ConfigError naming its
+    key; a template with a typo fails here too (TemplateError)."""
+    check_template_folder(settings)
     composer = Composer(
         settings.company,
         search_path(settings.mail.templates),
         text_only=settings.mail.text_only,
         upsell=settings.confirmations.upsell,
     )
+    check_languages(settings, composer.languages)
     languages = settings.languages
     composer.verify(
         ["confirmation", "reminder"],
         sorted({*languages.map.values(), languages.default, languages.other}),
     )
-    if settings.digest.enabled:
-        composer.verify(["digest"], [languages.default])
+    composer.verify(["digest"], [owner_language(settings)])  # the digest and the run summary
     return composer
 
 
-def build(settings: Settings, clock: Clock | None = None) -> App:
-    """Wire the adapters the settings name."""
+def embedded_exact(
+    settings: Settings,
+    clock: Clock,
+    resources: ExitStack,
+    run_date: date | None = None,
+    sandbox: SandboxState | None = None,
+) -> Settings:
+    """The settings as they are; when they name a demo (`[exact] sandbox`), pointing at its
+    administration as it stood on `run_date` (default: today), or at `sandbox` (the demo's
+    own), served in-process on 127.0.0.1 until `resources` close, with fresh tokens in the token
+    file. Call it once per `resources`."""
+    if settings.exact.sandbox is None:
+        return settings
+    from followup.embedded_exact import serve  # the sandbox loads only for a demo's settings
+
+    return serve(settings, clock, resources, run_date, sandbox)
+
+
+def build(
+    settings: Settings,
+    clock: Clock | None = None,
+    run_date: date | None = None,
+    sandbox: SandboxState | None = None,
+) -> App:
+    """Wire the adapters the settings name (a demo's sandbox: see `embedded_exact`)."""
     clock = clock or SystemClock()
     exact_secret(settings)
+    composer = open_composer(settings)  # settings mistakes in templates first: nothing opened
     resources = ExitStack()
     try:
+        settings = embedded_exact(settings, clock, resources, run_date, sandbox)
         _, client = open_exact(settings, clock, resources)
         ledger = open_ledger(settings, clock, resources)
         mailer = _mailer(settings, clock, resources)
-        composer = open_composer(settings)
     except BaseException:
         resources.close()
         raise
@@ -314,7 +402,7 @@ def build(settings: Settings, clock: Clock | None = None) -> App:
         rules=rules_from(settings),
         pauses=ledger,
         digest=settings.digest,
-        digest_language=settings.languages.default,
+        digest_language=owner_language(settings),
         attach_invoice_pdf=settings.mail.attach_invoice_pdf,
         divisions=tuple(settings.exact.divisions),
     )

@@ -16,6 +16,7 @@ from datetime import date
 from decimal import Decimal
 from functools import partial
 
+from followup import reasons
 from followup.deps import Deps
 from followup.errors import FollowupError, MailerAuthError, MailerError
 from followup.model import (
@@ -46,7 +47,7 @@ def deliver(
     try:
         message = deps.composer.message(mail, deps.clock.now(), attachments)
     except FollowupError as exc:
-        return entry_for(mail, Outcome.FAILED, f"could not compose: {exc}")
+        return entry_for(mail, Outcome.FAILED, reasons.compose_failed(str(exc)))
     subject = str(message["Subject"])
     if dry_run:
         return entry_for(mail, Outcome.PLANNED, mail.reason, subject)
@@ -67,7 +68,7 @@ def deliver(
         )
     )
     if not claimed:
-        return entry_for(mail, Outcome.ALREADY_DONE, "claimed by another run", subject)
+        return entry_for(mail, Outcome.ALREADY_DONE, reasons.CLAIMED_ELSEWHERE, subject)
     try:
         delivery = deps.mailer.deliver(message, mail.mode, mail.key)
     except MailerAuthError as exc:
@@ -76,7 +77,8 @@ def deliver(
     except MailerError as exc:
         outcome = Outcome.REJECTED if exc.permanent else Outcome.FAILED
         deps.ledger.complete(mail.key, outcome, reason=str(exc))
-        return entry_for(mail, outcome, str(exc), subject)
+        why = reasons.delivery_failed(str(exc), permanent=exc.permanent)
+        return entry_for(mail, outcome, why, subject)
     outcome = Outcome.SENT if delivery.mode is Mode.SEND else Outcome.DRAFTED
     deps.ledger.complete(mail.key, outcome, delivery, mail.reason)
     return entry_for(mail, outcome, mail.reason, subject, delivery.provider_id)
@@ -92,13 +94,13 @@ def recover(deps: Deps, division: int) -> list[ReportEntry]:
             log.warning("claim %s was never delivered: released, will be planned again", claim.key)
             continue
         if trace is Trace.UNKNOWN:
-            reason = "uncertain: an earlier run died while delivering; check Sent before resending"
-            deps.ledger.complete(claim.key, Outcome.UNCERTAIN, reason=reason)
+            reason = reasons.UNCERTAIN
+            deps.ledger.complete(claim.key, Outcome.UNCERTAIN, reason=str(reason))
             outcome = Outcome.UNCERTAIN
         else:
             outcome = Outcome.SENT if trace.mode is Mode.SEND else Outcome.DRAFTED
-            reason = "delivered by an earlier run that died before recording it"
-            deps.ledger.complete(claim.key, outcome, trace, reason)
+            reason = reasons.RECOVERED
+            deps.ledger.complete(claim.key, outcome, trace, str(reason))
         entries.append(
             ReportEntry(
                 division=division,
@@ -135,7 +137,7 @@ def deliver_digest(deps: Deps, report: RunReport, to: str, dry_run: bool) -> Rep
     try:
         message = deps.composer.digest(report, deps.digest_language, deps.clock.now(), to)
     except FollowupError as exc:
-        return entry(outcome=Outcome.FAILED, reason=f"could not compose the digest: {exc}")
+        return entry(outcome=Outcome.FAILED, reason=reasons.digest_compose_failed(str(exc)))
     subject = str(message["Subject"])
     if dry_run:
         return entry(outcome=Outcome.PLANNED, reason="dry run", subject=subject)
@@ -153,15 +155,14 @@ def deliver_digest(deps: Deps, report: RunReport, to: str, dry_run: bool) -> Rep
         "owner",
     )
     if not deps.ledger.claim(claim):
-        return entry(
-            outcome=Outcome.ALREADY_DONE, reason="this digest went out already", subject=subject
-        )
+        return entry(outcome=Outcome.ALREADY_DONE, reason=reasons.DIGEST_WENT_OUT, subject=subject)
     try:
         delivery = deps.mailer.deliver(message, deps.digest.mode, key)
     except MailerError as exc:
         deps.ledger.complete(key, Outcome.FAILED, reason=str(exc))
         log.error("the digest could not be delivered: %s", exc)
-        return entry(outcome=Outcome.FAILED, reason=str(exc), subject=subject)
+        why = reasons.delivery_failed(str(exc), permanent=exc.permanent)
+        return entry(outcome=Outcome.FAILED, reason=why, subject=subject)
     outcome = Outcome.SENT if delivery.mode is Mode.SEND else Outcome.DRAFTED
     deps.ledger.complete(key, outcome, delivery, "digest")
     return entry(
@@ -191,6 +192,8 @@ def entry_for(
         currency=_currency(mail),
         call_customer=mail.call_customer,
         notes=mail.notes,
+        level=mail.level,
+        variant=mail.variant,
     )
 
 

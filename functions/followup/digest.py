@@ -10,7 +10,15 @@ from typing import Any
 
 from followup.formatting import Total
 from followup.mime import one_line
-from followup.model import DivisionReport, Outcome, ReportEntry, RunReport, UnreadableRow
+from followup.model import (
+    CUSTOMER_KINDS,
+    DivisionReport,
+    Outcome,
+    ReportEntry,
+    RunReport,
+    UnreadableRow,
+)
+from followup.reasons import DELIVERED, Reason, as_reason
 
 # exact/rows.py's reasons, as a problem the templates word per language, and the field involved.
 _PROBLEMS = (
@@ -23,7 +31,11 @@ _PROBLEMS = (
 
 @dataclass(frozen=True)
 class Line:
-    """One report entry as the digest shows it: who, which invoices, how much, why."""
+    """One report entry as the digest shows it: who, which invoices, how much, why.
+
+    `reason` and each note is a reasons.Reason: its English text, with `code` and `params`
+    that the phrases' `reason` macro words in the digest's language ("" code: the text as is).
+    """
 
     kind: str
     customer: str
@@ -31,9 +43,12 @@ class Line:
     invoice_numbers: tuple[str, ...]
     amount: Decimal
     currency: str  # "" when unknown, "mixed" for several currencies
-    reason: str
-    notes: tuple[str, ...]
+    reason: Reason
+    notes: tuple[Reason, ...]
     draft: bool  # it waits in Drafts for the owner
+    outcome: str = ""  # the report's outcome ("sent", "skipped", …)
+    level: int = 0  # reminders: the mail's level (1 friendly .. 3 final)
+    variant: str = ""  # "friendly", "businesslike", "final"; confirmations: "personal", …
 
 
 @dataclass(frozen=True)
@@ -57,7 +72,7 @@ class Unreadable:
 class Group:
     """Report lines that share a reason (skips)."""
 
-    reason: str
+    reason: Reason
     lines: tuple[Line, ...]
 
 
@@ -67,7 +82,7 @@ class Division:
 
     division: int
     error: str
-    notes: tuple[str, ...]
+    notes: tuple[Reason, ...]
     sent: tuple[Line, ...]
     drafted: tuple[Line, ...]
     planned: tuple[Line, ...]  # a dry run: what would have been delivered
@@ -79,6 +94,7 @@ class Division:
     outstanding: tuple[Total, ...]
     overdue: tuple[Total, ...]
     unreadable: tuple[Unreadable, ...] = ()
+    held: tuple[Line, ...] = ()  # due, but waiting (one per interval, a final notice's term)
 
     @property
     def skipped_count(self) -> int:
@@ -86,10 +102,15 @@ class Division:
         return sum(len(group.lines) for group in self.skipped)
 
     @property
+    def skipped_lines(self) -> tuple[Line, ...]:
+        """Every skipped line, in the report's order."""
+        return tuple(line for group in self.skipped for line in group.lines)
+
+    @property
     def quiet(self) -> bool:
         """Nothing happened worth a line."""
         return not (self.sent or self.drafted or self.planned or self.skipped or self.failed) and (
-            not (self.uncertain or self.error or self.notes or self.unreadable)
+            not (self.uncertain or self.error or self.notes or self.unreadable or self.held)
         )
 
 
@@ -98,11 +119,20 @@ class Alert:
     """Something the owner must read first: a division's note or error."""
 
     division: int
-    text: str
+    text: Reason  # an error: its text as is (no code)
     error: bool
 
 
-def _line(entry: ReportEntry) -> Line:
+def said(text: str) -> Reason:
+    """A reason (or a plain text) on one line, its values too: names from Exact and the
+    owner's own notes may carry control characters."""
+    found = as_reason(text)
+    values = {k: one_line(v) if isinstance(v, str) else v for k, v in found.params.items()}
+    return Reason(one_line(found), found.code, values)
+
+
+def line(entry: ReportEntry) -> Line:
+    """A report entry as the digest and the run summary show it."""
     return Line(
         kind=entry.kind.value,
         customer=one_line(entry.customer),
@@ -110,10 +140,19 @@ def _line(entry: ReportEntry) -> Line:
         invoice_numbers=tuple(one_line(n) for n in entry.invoice_numbers),
         amount=entry.amount,
         currency="" if entry.currency == "mixed" else one_line(entry.currency),
-        reason=one_line(entry.reason),
-        notes=tuple(one_line(n) for n in entry.notes),
+        reason=said(entry.reason),
+        notes=tuple(said(n) for n in entry.notes),
         draft=entry.outcome is Outcome.DRAFTED,
+        outcome=entry.outcome.value,
+        level=entry.level,
+        variant=one_line(entry.variant),
     )
+
+
+def _held(entry: ReportEntry) -> bool:
+    """Due, but waiting: "already done" for a reason other than an earlier delivery."""
+    code = as_reason(entry.reason).code
+    return entry.outcome is Outcome.ALREADY_DONE and bool(code) and code not in DELIVERED
 
 
 def _unreadable(row: UnreadableRow) -> Unreadable:
@@ -140,34 +179,40 @@ def _totals(sums: dict[str, Decimal]) -> tuple[Total, ...]:
 
 def _division(report: DivisionReport) -> Division:
     by: dict[Outcome, list[Line]] = defaultdict(list)
-    reasons: dict[str, list[Line]] = defaultdict(list)
+    groups: dict[str, list[Line]] = defaultdict(list)
+    held: list[Line] = []
     for entry in report.entries:
         outcome = Outcome.FAILED if entry.outcome is Outcome.REJECTED else entry.outcome
-        by[outcome].append(_line(entry))
+        shown = line(entry)
+        if _held(entry):
+            held.append(shown)
+            continue
+        by[outcome].append(shown)
         if outcome is Outcome.SKIPPED:
-            reasons[one_line(entry.reason)].append(_line(entry))
+            groups[shown.reason].append(shown)
     return Division(
         division=report.division,
         error=one_line(report.error),
-        notes=tuple(one_line(n) for n in report.notes),
+        notes=tuple(said(n) for n in report.notes),
         sent=tuple(by[Outcome.SENT]),
         drafted=tuple(by[Outcome.DRAFTED]),
         planned=tuple(by[Outcome.PLANNED]),
-        skipped=tuple(Group(r, tuple(ls)) for r, ls in sorted(reasons.items())),
+        skipped=tuple(Group(ls[0].reason, tuple(ls)) for _, ls in sorted(groups.items())),
         failed=tuple(by[Outcome.FAILED]),
         uncertain=tuple(by[Outcome.UNCERTAIN]),
         already_done=len(by[Outcome.ALREADY_DONE]),
-        call=tuple(_line(e) for e in report.entries if e.call_customer),
+        call=tuple(line(e) for e in report.entries if e.call_customer),
         outstanding=_totals(report.outstanding),
         overdue=_totals(report.overdue),
         unreadable=tuple(_unreadable(row) for row in report.unreadable),
+        held=tuple(held),
     )
 
 
 def digest_context(report: RunReport) -> dict[str, Any]:
     """Everything the digest templates may use (see templates/README.md)."""
     divisions = [_division(d) for d in report.divisions]
-    alerts = [Alert(d.division, d.error, True) for d in divisions if d.error] + [
+    alerts = [Alert(d.division, Reason(d.error), True) for d in divisions if d.error] + [
         Alert(d.division, note, False) for d in divisions for note in d.notes
     ]
     outstanding: dict[str, Decimal] = defaultdict(Decimal)
@@ -194,7 +239,23 @@ def digest_context(report: RunReport) -> dict[str, Any]:
             "uncertain": sum(len(d.uncertain) for d in divisions),
             "already_done": sum(d.already_done for d in divisions),
             "unreadable": sum(len(d.unreadable) for d in divisions),
+            "held": sum(len(d.held) for d in divisions),
         },
+        "kinds": _per_kind(report),
         "outstanding": _totals(outstanding),
         "overdue": _totals(overdue),
     }
+
+
+def _per_kind(report: RunReport) -> list[dict[str, Any]]:
+    """Per customer mail kind, how many mails had each outcome (rejected ones as failed, holds
+    apart from those an earlier run delivered)."""
+    result = []
+    for kind in CUSTOMER_KINDS:
+        count = dict.fromkeys((*(o.value for o in Outcome), "held"), 0)
+        for entry in report.entries():
+            if entry.kind is kind:
+                outcome = Outcome.FAILED if entry.outcome is Outcome.REJECTED else entry.outcome
+                count["held" if _held(entry) else outcome.value] += 1
+        result.append({"kind": kind.value, **count})
+    return result

@@ -20,6 +20,11 @@ _DOMAIN = re.compile(
 )
 # Bidirectional overrides can make a name read differently from what it is.
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# RFC 5322 allows no line over 998 octets and a header can only be folded between words: a name
+# or subject from Exact with one endless word is cut (with an ellipsis) well before that.
+NAME_MAX = 100  # display names (From, To, Reply-To) and attachment file names, in characters
+SUBJECT_MAX = 200
+_LOCAL_MAX, _ADDRESS_MAX = 64, 254  # RFC 5321: the longest local part and whole address
 
 
 def one_line(text: str) -> str:
@@ -28,6 +33,12 @@ def one_line(text: str) -> str:
         " " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") or ch in _BIDI else ch for ch in text
     )
     return _SPACE_RUNS.sub(" ", cleaned).strip()
+
+
+def shortened(text: str, limit: int) -> str:
+    """`text` on one line, at most `limit` characters: a longer one is cut and ends in '…'."""
+    line = one_line(text)
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
 def mailbox(name: str, address: str) -> Address:
@@ -39,17 +50,21 @@ def mailbox(name: str, address: str) -> Address:
             domain = domain.encode("idna").decode("ascii")
         if not local or not _DOMAIN.match(domain):
             raise ValueError("expected one address like name@example.nl")
+        if len(local) > _LOCAL_MAX or len(local) + 1 + len(domain) > _ADDRESS_MAX:
+            raise ValueError("longer than an e-mail address can be")
         # Parsing addr_spec (rather than passing the parts) refuses lists, spaces and other junk.
-        return Address(display_name=one_line(name), addr_spec=f"{local}@{domain}")
+        return Address(display_name=shortened(name, NAME_MAX), addr_spec=f"{local}@{domain}")
     except (ValueError, UnicodeError, IndexError, email.errors.MessageError) as exc:
-        raise MailerError(f"invalid e-mail address {addr!r}: {exc}", permanent=True) from None
+        shown = shortened(addr, NAME_MAX)
+        raise MailerError(f"invalid e-mail address {shown!r}: {exc}", permanent=True) from None
 
 
 def attachment_name(name: str) -> str:
     """A PDF file name a mail client shows as is: one line, no folders, ending in .pdf."""
     base = one_line(name).replace("/", "-").replace("\\", "-").strip(" .")
     base = base or "invoice"
-    return base if base.lower().endswith(".pdf") else f"{base}.pdf"
+    base = base if base.lower().endswith(".pdf") else f"{base}.pdf"
+    return base if len(base) <= NAME_MAX else f"{shortened(base[:-4], NAME_MAX - 4)}.pdf"
 
 
 def build_message(
@@ -65,7 +80,10 @@ def build_message(
     bcc: Address | None = None,
     attachments: Sequence[tuple[str, bytes]] = (),
 ) -> EmailMessage:
-    """The whole message: From/To/Reply-To/Bcc/Subject/Date/Message-ID, text, HTML, PDFs."""
+    """The whole message: From/To/Reply-To/Bcc/Subject/Date/Message-ID, text, HTML, PDFs.
+
+    No header line can pass RFC 5322's 998 octets: names and the subject are `shortened`.
+    """
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
@@ -73,7 +91,7 @@ def build_message(
         message["Reply-To"] = reply_to
     if bcc is not None:
         message["Bcc"] = bcc
-    message["Subject"] = one_line(subject)
+    message["Subject"] = shortened(subject, SUBJECT_MAX)
     message["Date"] = format_datetime(now)
     # The key's hash in the Message-ID lets an operator find a mail by its ledger key,
     # without showing the customer our internal ids.

@@ -328,7 +328,8 @@ class LastReminder:
 
 @dataclass(frozen=True)
 class ReportEntry:
-    """One line of the run report."""
+    """One line of the run report; `reason` and `notes` may be reasons.Reason (English text
+    with a code and values the owner's templates word in their language)."""
 
     division: int
     kind: MailKind
@@ -344,6 +345,8 @@ class ReportEntry:
     currency: str = ""
     call_customer: bool = False  # a reminder above the call threshold: phone them
     notes: tuple[str, ...] = ()  # why the mode or wording was chosen
+    level: int = 0  # reminders: the mail's level (1 friendly .. 3 final)
+    variant: str = ""  # how the mail is written (PlannedMail.variant)
 
 
 @dataclass

@@ -16,6 +16,7 @@ from followup.compose import DIGEST, Composer, search_path
 from followup.errors import FollowupError, TemplateError
 from followup.model import CUSTOMER_KINDS, MailKind, Mode
 from followup.samples import VARIANTS, sample_mail, sample_report
+from followup.template_languages import check_template_folder
 
 MARKER = ".followup-preview"  # a folder with this file is ours to clear
 BODIES = "bodies"
@@ -45,6 +46,7 @@ def preview(
         link = samples.PAYMENT_LINK
     else:
         loaded = settings.load(config)
+        check_template_folder(loaded)  # a missing folder names its key: a settings mistake
         composer = Composer(
             loaded.company,
             search_path(loaded.mail.templates),

@@ -2,37 +2,28 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
-from followup.model import (
-    CUSTOMER_KINDS,
-    MailKind,
-    Outcome,
-    ReportEntry,
-    RunReport,
-    UnreadableRow,
-)
-
-# The columns of the summary, in order; `rejected` counts as failed, `planned` only in dry runs.
-COLUMNS = (
-    ("drafted", (Outcome.DRAFTED,)),
-    ("sent", (Outcome.SENT,)),
-    ("skipped", (Outcome.SKIPPED,)),
-    ("failed", (Outcome.FAILED, Outcome.REJECTED)),
-    ("uncertain", (Outcome.UNCERTAIN,)),
-    ("already done", (Outcome.ALREADY_DONE,)),
-)
+from followup import reasons
+from followup.digest import digest_context, line
+from followup.model import MailKind, Outcome, ReportEntry, RunReport, UnreadableRow
+from followup.template_env import checked_segment, default_template_dir, environment, load, render
 
 
 def entry_to_dict(entry: ReportEntry) -> dict[str, Any]:
-    """One report line as JSON-ready data."""
+    """One report line as JSON-ready data: the reason in English, with its code and values."""
+    why = reasons.to_json(entry.reason)
     return {
         "division": entry.division,
         "kind": entry.kind.value,
         "outcome": entry.outcome.value,
         "customer": entry.customer,
-        "reason": entry.reason,
+        "reason": str(entry.reason),
+        "reason_code": why["code"],
+        "reason_params": why["params"],
         "key": entry.key,
         "recipient": entry.recipient,
         "subject": entry.subject,
@@ -41,7 +32,10 @@ def entry_to_dict(entry: ReportEntry) -> dict[str, Any]:
         "amount": str(entry.amount),
         "currency": entry.currency,
         "call_customer": entry.call_customer,
-        "notes": list(entry.notes),
+        "notes": [str(note) for note in entry.notes],
+        "note_codes": [reasons.to_json(note)["code"] for note in entry.notes],
+        "level": entry.level,
+        "variant": entry.variant,
     }
 
 
@@ -85,7 +79,8 @@ def report_to_dict(report: RunReport) -> dict[str, Any]:
                 "error": d.error,
                 "retryable": d.retryable,
                 "exact_calls": d.exact_calls,
-                "notes": d.notes,
+                "notes": [str(note) for note in d.notes],
+                "note_codes": [reasons.to_json(note)["code"] for note in d.notes],
                 "outstanding": {k: str(v) for k, v in d.outstanding.items()},
                 "overdue": {k: str(v) for k, v in d.overdue.items()},
                 "entries": [entry_to_dict(e) for e in d.entries],
@@ -96,61 +91,14 @@ def report_to_dict(report: RunReport) -> dict[str, Any]:
     }
 
 
-def summary(report: RunReport) -> str:
-    """A short text: per kind, drafted / sent / skipped (with reasons) / failed."""
-    lines = [
-        f"Run {report.run_date.isoformat()}"
-        + (" (dry run: nothing delivered)" if report.dry_run else "")
-    ]
-    entries = report.entries()
-    for kind in CUSTOMER_KINDS:
-        mine = [e for e in entries if e.kind is kind]
-        tally = Counter(e.outcome for e in mine)
-        parts = []
-        if report.dry_run:
-            parts.append(f"{tally[Outcome.PLANNED]} would be delivered")
-        for label, outcomes in COLUMNS:
-            n = sum(tally[o] for o in outcomes)
-            if n or label in ("drafted", "sent", "skipped", "failed"):
-                parts.append(f"{n} {label}")
-        lines.append(f"  {kind.value + 's':<14} " + ", ".join(parts))
-        reasons: dict[str, int] = defaultdict(int)
-        for e in mine:
-            if e.outcome in (Outcome.SKIPPED, Outcome.FAILED, Outcome.REJECTED, Outcome.UNCERTAIN):
-                reasons[f"{e.outcome.value}: {e.reason}"] += 1
-        for reason, n in sorted(reasons.items()):
-            lines.append(f"      {n} x {reason}")
-    for d in report.divisions:
-        if d.error:
-            lines.append(f"  division {d.division} FAILED: {d.error}")
-        lines.extend(f"  division {d.division}: {note}" for note in d.notes)
-    unreadable = [u for d in report.divisions for u in d.unreadable]
-    if unreadable:
-        lines.append(
-            f"  Rows from Exact that could not be read ({len(unreadable)}); "
-            "check these entries in Exact:"
-        )
-        lines.extend(f"      {_unreadable_line(u)}" for u in unreadable)
-    if report.digest is not None:
-        digest = report.digest
-        why = (
-            f": {digest.reason}" if digest.outcome in (Outcome.FAILED, Outcome.ALREADY_DONE) else ""
-        )
-        lines.append(f"  digest         {digest.outcome.value} to {digest.recipient}{why}")
-    new = sum(1 for e in entries if e.outcome in (Outcome.SENT, Outcome.DRAFTED))
-    done = sum(1 for e in entries if e.outcome is Outcome.ALREADY_DONE)
-    if not report.dry_run and new == 0 and done:
-        lines.append(
-            f"  Nothing new: the {done} mail(s) due were already delivered by an earlier run."
-        )
-    elif not report.dry_run and new == 0:
-        lines.append("  Nothing new to deliver.")
-    return "\n".join(lines)
-
-
-def _unreadable_line(row: UnreadableRow) -> str:
-    """Whose row, which invoice, what is wrong and where: enough to find it in Exact."""
-    who = f"{row.customer_code} {row.customer_name}".strip() or "customer unknown"
-    invoice = f", invoice {row.invoice_number}" if row.invoice_number else ""
-    where = f"{row.endpoint}, row {row.row_id}"
-    return f"division {row.division}: {who}{invoice}: {row.reason} ({where})"
+def summary(report: RunReport, language: str = "nl", template_dirs: Sequence[Path] = ()) -> str:
+    """What `followup run` prints, in the owner's language: per kind how many, then per division
+    each mail that went (or would go) out and each skip, wait and failure, with the customer,
+    the invoices and why (templates/digest/summary.txt.j2 and <language>/phrases.j2)."""
+    dirs = list(template_dirs) or [default_template_dir()]
+    env = environment(dirs, html=False)
+    lang = checked_segment(language.strip().lower(), "folder")
+    context = {**digest_context(report), "language": lang}
+    context["digest"] = line(report.digest) if report.digest is not None else None
+    context["phrases"] = load(env, [f"digest/{lang}/phrases.j2"]).name
+    return render(env, ["digest/summary.txt.j2"], context).rstrip()

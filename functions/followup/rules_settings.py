@@ -149,6 +149,8 @@ class Digest(_Section):
     enabled: bool = False
     to: EmailStr | None = None
     mode: Mode = Mode.SEND
+    # The language of the digest and of `followup run`'s summary; "": [languages] default.
+    language: str = ""
 
     @model_validator(mode="after")
     def _needs_address(self) -> Digest:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from followup import reasons
 from followup.model import (
     Customer,
     DivisionReport,
@@ -39,6 +40,7 @@ COMPANY = Company(
     phone="030 234 56 78",
     website="www.houtwerkjansen.nl",
     signature="Marieke Jansen\nHoutwerk Jansen B.V.\n030 234 56 78\nwww.houtwerkjansen.nl",
+    iban="NL44 RABO 0123 4567 89",
 )
 PAYMENT_LINK = "https://betalen.houtwerkjansen.nl/factuur/{invoice_number}?bedrag={amount}"
 UPSELL = {
@@ -213,25 +215,30 @@ def sample_report(today: date, now: datetime | None = None) -> RunReport:
         ReportEntry(123456, conf, Outcome.DRAFTED, "1004 Hotel De Zeven Provinciën", "payment",
                     recipient="willem@hotel7provincien.nl", amount=Decimal("8450.00"),
                     invoice_numbers=(f"{today.year}-0097", f"{today.year}-0104"), currency=eur,
-                    notes=("large payment (8450.00): drafted for a personal touch",)),
+                    notes=(reasons.large_payment(Decimal("8450.00")),), variant="personal"),
         ReportEntry(123456, rem, Outcome.SENT, "2001 Kapsalon Knip & Krul", "level 1",
                     recipient="fatima@knipenkrul.nl", invoice_numbers=(f"{today.year}-0120",),
-                    amount=Decimal("540.00"), currency=eur),
+                    amount=Decimal("540.00"), currency=eur, level=1, variant="friendly"),
         ReportEntry(123456, rem, Outcome.DRAFTED, "2004 Bouwbedrijf Van Leeuwen", "level 2",
                     recipient="info@vanleeuwenbouw.nl", invoice_numbers=(f"{today.year}-0044",),
                     amount=Decimal("7820.00"), currency=eur, call_customer=True,
-                    notes=("outstanding 7820.00 above 5000: drafted, call",)),
+                    notes=(reasons.call(Decimal("7820.00"), Decimal(5000)),), level=2,
+                    variant="businesslike"),
         ReportEntry(123456, rem, Outcome.SKIPPED, "2005 Drukkerij Snelpers",
-                    "no e-mail address in Exact", invoice_numbers=(f"{today.year}-0071",)),
-        ReportEntry(123456, rem, Outcome.SKIPPED, "2006 Hovenier Groen", "paused until "
-                    f"{(today + timedelta(days=10)).isoformat()}: disputed",
+                    reasons.NO_EMAIL, invoice_numbers=(f"{today.year}-0071",)),
+        ReportEntry(123456, rem, Outcome.SKIPPED, "2006 Hovenier Groen",
+                    reasons.paused(today + timedelta(days=10), "levering betwist"),
                     invoice_numbers=(f"{today.year}-0090",)),
+        ReportEntry(123456, rem, Outcome.ALREADY_DONE, "2003 Restaurant De Molen",
+                    reasons.interval(today - timedelta(days=3), today + timedelta(days=4), 7),
+                    invoice_numbers=(f"{today.year}-0101",)),
         ReportEntry(123456, conf, Outcome.FAILED, "1007 Café Het Hoekje",
-                    "mailer: connection reset", recipient="info@hethoekje.nl",
+                    reasons.delivery_failed("mailer: connection reset"),
+                    recipient="info@hethoekje.nl",
                     invoice_numbers=(f"{today.year}-0133",), amount=Decimal("96.00"),
                     currency=eur),
         ReportEntry(123456, rem, Outcome.ALREADY_DONE, "2001 Kapsalon Knip & Krul",
-                    "already delivered by an earlier run"),
+                    reasons.ALREADY_DELIVERED),
     ]  # fmt: skip
     main.unreadable.append(
         UnreadableRow(123456, "bulk/Cashflow/Receivables", "5e1a0001", "DueDate is not a date",

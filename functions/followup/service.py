@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
-from followup import policy
+from followup import policy, reasons
 from followup.clock import business_date
 from followup.delivery import deliver, deliver_digest, log_decision, recover, skipped_entry
 from followup.deps import Composer, Deps
@@ -131,10 +131,7 @@ def _note_read(result: DivisionReport, data: DivisionData) -> None:
             }},
         )  # fmt: skip
     if not data.caught_up:
-        result.notes.append(
-            "Exact's payment changes were read in part (a first run reads the history once, "
-            "a bounded number of pages per run): the next run goes on where this one stopped"
-        )
+        result.notes.append(reasons.PARTIAL_READ)
 
 
 def _plan(
@@ -198,7 +195,7 @@ def _invoice_pdfs(
     try:
         return deps.source.invoice_pdfs(division, wanted)
     except FollowupError as exc:
-        note = f"invoice PDFs could not be read from Exact ({exc}): reminders go without them"
+        note = reasons.pdfs_unread(str(exc))
         log.warning("division %s: %s", division, note)
         result.notes.append(note)
         return {}

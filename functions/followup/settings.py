@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from followup import iban, settings_file
 from followup.backend_settings import (
     Cloud,
     CloudTasks,
@@ -29,6 +29,7 @@ from followup.backend_settings import (
     SqliteLedger,
 )
 from followup.errors import ConfigError
+from followup.mailbox_settings import MailboxOAuth, SmtpMail
 from followup.model import MailKind, Mode
 from followup.rules_settings import Confirmations, Digest, Policy, Suppress
 
@@ -45,10 +46,12 @@ __all__ = [  # the backend sections live in backend_settings.py; importable from
     "GmailMail",
     "Languages",
     "Mail",
+    "MailboxOAuth",
     "Modes",
     "OutboxMail",
     "SecretManagerTokens",
     "Settings",
+    "SmtpMail",
     "SqliteLedger",
     "load",
     "parse",
@@ -82,6 +85,27 @@ class Company(_Section):
     phone: str = ""
     website: str = ""
     signature: str = ""
+    # Where customers pay: said in every reminder and partial-payment thank-you.
+    iban: str = ""  # stored without spaces, upper case; checked (ISO 13616 mod 97)
+    account_holder: str = ""  # the name the account is in; empty: the company name
+    bic: str = ""  # optional: 8 or 11 characters
+
+    @model_validator(mode="before")
+    @classmethod
+    def _holder_defaults_to_name(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not str(data.get("account_holder") or "").strip():
+            return {**data, "account_holder": data.get("name", "")}
+        return data
+
+    @field_validator("iban")
+    @classmethod
+    def _iban(cls, value: str) -> str:
+        return iban.iban(value) if value.strip() else ""
+
+    @field_validator("bic")
+    @classmethod
+    def _bic(cls, value: str) -> str:
+        return iban.bic(value) if value.strip() else ""
 
     @property
     def display_name(self) -> str:
@@ -97,6 +121,8 @@ class Exact(_Section):
     client_secret: SecretStr | None = None
     divisions: list[int] = Field(default_factory=list)
     timeout_seconds: float = Field(default=30.0, gt=0, le=300)
+    # A demo's state folder (`followup demo` writes it): the built-in sandbox, not Exact Online.
+    sandbox: Path | None = None
 
     @field_validator("base_url")
     @classmethod
@@ -137,7 +163,9 @@ class Modes(_Section):
 class Mail(_Section):
     """How mail goes out."""
 
-    transport: Annotated[OutboxMail | GmailMail, Field(discriminator="backend")] = OutboxMail()
+    transport: Annotated[OutboxMail | GmailMail | SmtpMail, Field(discriminator="backend")] = (
+        OutboxMail()
+    )
     mode: Modes = Modes()
     text_only: bool = False
     templates: Path | None = None  # an owner's own template folder, tried before the built-in one
@@ -219,6 +247,8 @@ class Settings(_Section):
     def _need_client(self) -> Settings:
         if not self.exact.client_id:
             raise ValueError("exact.client_id: missing value (the Exact app's client id)")
+        if self.exact.sandbox is not None and not isinstance(self.tokens, FileTokens):
+            raise ValueError('exact.sandbox: needs the token file ([tokens] backend = "file")')
         return self
 
 
@@ -254,16 +284,8 @@ def parse(data: dict[str, Any], source: str = "settings", base_dir: Path | None 
 
 
 def load(path: Path) -> Settings:
-    """Read and validate a TOML settings file."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError([f"cannot read the file: {exc.strerror}"], str(path)) from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError([f"not valid TOML: {exc}"], str(path)) from None
-    return parse(data, str(path), path.resolve().parent)
+    """Read and validate a TOML settings file (settings_file.py says what is wrong with it)."""
+    return parse(settings_file.read(path), str(path), path.resolve().parent)
 
 
 def _resolve_paths(settings: Settings, base: Path) -> Settings:
@@ -272,6 +294,8 @@ def _resolve_paths(settings: Settings, base: Path) -> Settings:
 
     def local(section: Any) -> Any:  # only the file-based backends have a path
         path = getattr(section, "path", None)
+        if getattr(section, "ca_file", None):  # the SMTP/IMAP mailbox's own CA bundle
+            section = section.model_copy(update={"ca_file": under(section.ca_file)})
         return section.model_copy(update={"path": under(path)}) if path else section
 
     mail = settings.mail.model_copy(
@@ -280,6 +304,13 @@ def _resolve_paths(settings: Settings, base: Path) -> Settings:
             "templates": under(settings.mail.templates) if settings.mail.templates else None,
         }
     )
+    sandbox = settings.exact.sandbox
+    exact = settings.exact.model_copy(update={"sandbox": under(sandbox) if sandbox else None})
     return settings.model_copy(
-        update={"tokens": local(settings.tokens), "ledger": local(settings.ledger), "mail": mail}
+        update={
+            "exact": exact,
+            "tokens": local(settings.tokens),
+            "ledger": local(settings.ledger),
+            "mail": mail,
+        }
     )

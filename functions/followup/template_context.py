@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
-from followup import formatting
+from followup import formatting, iban
 from followup.errors import TemplateError
 from followup.formatting import Total, totals
 from followup.mime import one_line
@@ -59,11 +59,47 @@ def signature_lines(company: Company) -> list[str]:
     return [one_line(s) for s in lines if s.strip()]
 
 
+@dataclass(frozen=True)
+class CompanyView:
+    """The company as a template sees it: the settings, with the IBAN written for people."""
+
+    name: str
+    display_name: str
+    from_name: str
+    from_address: str
+    reply_to: str | None
+    bcc_archive: str | None
+    phone: str
+    website: str
+    signature: str
+    iban: str  # in groups of four ('NL91 ABNA 0417 1643 00'), or ''
+    account_holder: str  # the name the account is in: never '' when there is an IBAN
+    bic: str
+
+
+def company_view(company: Company) -> CompanyView:
+    """The company's settings for the templates."""
+    return CompanyView(
+        name=company.name,
+        display_name=company.display_name,
+        from_name=company.from_name,
+        from_address=str(company.from_address),
+        reply_to=str(company.reply_to) if company.reply_to else None,
+        bcc_archive=str(company.bcc_archive) if company.bcc_archive else None,
+        phone=company.phone,
+        website=company.website,
+        signature=company.signature,
+        iban=iban.grouped(company.iban) if company.iban else "",
+        account_holder=one_line(company.account_holder or company.name),
+        bic=company.bic,
+    )
+
+
 def company_context(company: Company, language: str) -> dict[str, Any]:
     """What every template gets: the company, the language and the signature."""
     formatting.locale_for(language)  # fails early, with a clear message, for nonsense
     return {
-        "company": company,
+        "company": company_view(company),
         "language": language,
         "website_url": website_url(company.website),
         "signature_lines": signature_lines(company),

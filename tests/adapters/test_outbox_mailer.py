@@ -164,3 +164,23 @@ def test_a_text_only_message_is_shown_as_preformatted_text(tmp_path: Path) -> No
 def test_an_empty_outbox_still_gets_an_index(tmp_path: Path) -> None:
     OutboxMailer(tmp_path / "outbox").close()
     assert "No messages yet." in (tmp_path / "outbox" / "index.html").read_text()
+
+
+def test_the_index_puts_the_mails_under_a_heading_per_day_newest_day_first(
+    tmp_path: Path,
+) -> None:
+    with OutboxMailer(tmp_path) as mailer:
+        mailer.deliver(message("Eerste dag", T0), Mode.DRAFT, "first")
+        mailer.deliver(message("Tweede dag vroeg", T0 + timedelta(days=1)), Mode.DRAFT, "early")
+        mailer.deliver(
+            message("Tweede dag laat", T0 + timedelta(days=1, hours=3)), Mode.SEND, "late"
+        )
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    headings = re.findall(r'<h2 class="day" id="([0-9-]+)">([^<]+)', page)
+    assert headings == [
+        ("2026-02-04", "Wednesday 4 February 2026 "),
+        ("2026-02-03", "Tuesday 3 February 2026 "),
+    ]
+    assert page.index("2026-02-04") < page.index("Tweede dag laat") < page.index("Tweede dag vroeg")
+    assert page.index("Tweede dag vroeg") < page.index('id="2026-02-03"') < page.index("Eerste dag")
+    assert "over 2 days" in page

@@ -44,7 +44,7 @@ def a_dead_invocation_is_taken_over_after_its_lease(books: Books, clock: FakeClo
     clock.current += timedelta(seconds=2)
     taker = books(clock)
     assert taker.begin(CALL, DAY) is Begun.NEW
-    dead.finish(CALL, retry=False)  # too late: its attempt was taken over, nothing recorded
+    dead.finish(CALL, retry=False)  # too late: its attempt was taken over, left as it is
     assert books(clock).begin(CALL, DAY) is Begun.RUNNING
     taker.finish(CALL, retry=False)
     assert books(clock).begin(CALL, DAY) is Begun.DONE

@@ -1,5 +1,6 @@
-"""cloudbuild.yaml: the steps in order, substitutions declared, and the deploy on main only
-(its scripts are run here with Cloud Build's substitutions and a stand-in `terraform`)."""
+"""cloudbuild.yaml: the steps in order, substitutions declared, the Terraform checks on every
+branch before any plan, and the deploy on main only (its scripts are run here with Cloud
+Build's substitutions and a stand-in `terraform`)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ ORDER = [
     "test",
     "infra-checks",
     "package",
+    "terraform-checks",
     "terraform-init",
     "terraform-plan",
     "terraform-apply",
@@ -73,11 +75,12 @@ def test_only_the_terraform_steps_run_terraform_in_the_terraform_image(
     for name, step in steps(build).items():
         runs_terraform = re.search(r"^\s*terraform ", script(step), re.MULTILINE) is not None
         assert runs_terraform == name.startswith("terraform-"), name
-        if runs_terraform:
+        if runs_terraform and name != "terraform-checks":
             assert step["name"] == "${_TERRAFORM_IMAGE}"
             first = script(step).strip().splitlines()[0]
             assert first.startswith('if [ "$BRANCH_NAME" != "main" ]; then'), name
             assert first.endswith("exit 0; fi"), name
+    assert steps(build)["terraform-checks"]["name"] == "${_TERRAFORM_IMAGE}"
 
 
 def substitute(text: str, values: dict[str, str]) -> str:
@@ -85,8 +88,8 @@ def substitute(text: str, values: dict[str, str]) -> str:
     return REFERENCE.sub(lambda m: values[m.group(1) or m.group(2)], text)
 
 
-@pytest.mark.parametrize("branch", ["main", "feature/reminders", ""])
-def test_deploy_runs_on_main_only(build: dict[str, Any], tmp_path: Path, branch: str) -> None:
+def run_steps(build: dict[str, Any], names: list[str], tmp_path: Path, branch: str) -> list[str]:
+    """Run these steps' scripts in order with a stand-in `terraform`; the calls it got."""
     fake = tmp_path / "bin" / "terraform"
     fake.parent.mkdir()
     calls = tmp_path / "calls"
@@ -98,7 +101,7 @@ def test_deploy_runs_on_main_only(build: dict[str, Any], tmp_path: Path, branch:
         "BRANCH_NAME": branch,
         "PROJECT_ID": "acme-followup",
     }
-    for name in ORDER[-3:]:
+    for name in names:
         step = steps(build)[name]
         env = dict(substitute(e, values).split("=", 1) for e in step.get("env", []))
         result = subprocess.run(  # noqa: S603
@@ -110,7 +113,26 @@ def test_deploy_runs_on_main_only(build: dict[str, Any], tmp_path: Path, branch:
             check=False,
         )
         assert result.returncode == 0, result.stderr
-    ran = calls.read_text().splitlines() if calls.exists() else []
+    return calls.read_text().splitlines() if calls.exists() else []
+
+
+@pytest.mark.parametrize("branch", ["main", "feature/reminders", ""])
+def test_the_terraform_checks_run_on_every_branch_before_any_plan(
+    build: dict[str, Any], tmp_path: Path, branch: str
+) -> None:
+    assert ORDER.index("terraform-checks") < ORDER.index("terraform-plan")
+    assert run_steps(build, ["terraform-checks"], tmp_path, branch) == [
+        "-chdir=infra fmt -check -diff -recursive",
+        "-chdir=infra init -input=false -backend=false",
+        "-chdir=infra validate",
+    ]
+    env = steps(build)["terraform-checks"]["env"]
+    assert {"TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1"} <= set(env)
+
+
+@pytest.mark.parametrize("branch", ["main", "feature/reminders", ""])
+def test_deploy_runs_on_main_only(build: dict[str, Any], tmp_path: Path, branch: str) -> None:
+    ran = run_steps(build, ORDER[-3:], tmp_path, branch)
     if branch != "main":
         assert ran == []
         return

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,10 +28,15 @@ def sandbox() -> Iterator[tuple[SandboxState, SandboxServer]]:
         yield state, server
 
 
-def start_auth(config: Path, cwd: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:
-    """Start `followup auth exact --no-browser` and read the consent address it prints."""
+def start_auth(
+    config: Path, cwd: Path, *extra: str, port: str | None = "0"
+) -> tuple[subprocess.Popen[str], str]:
+    """Start `followup auth exact --no-browser` and read the consent address it prints; on a
+    free port (`--port 0`: the default, 8765, may be taken by a parallel test) unless `port`
+    is None (no --port at all)."""
+    ports = () if port is None else ("--port", port)
     process = subprocess.Popen(  # noqa: S603 - our own console script
-        [FOLLOWUP, "auth", "exact", "--config", str(config), "--no-browser", *extra],
+        [FOLLOWUP, "auth", "exact", "--config", str(config), "--no-browser", *ports, *extra],
         cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -122,3 +128,25 @@ def test_a_configured_division_the_token_cant_see_is_reported(
     assert "Signed in. Tokens stored in" in out  # the sign-in itself worked
     assert "configured but not visible to this user: 999" in err
     assert "Correct [exact] divisions" in err
+
+
+def test_auth_exact_takes_the_redirect_on_port_8765_as_the_readme_registers_it(
+    tmp_path: Path, sandbox: tuple[SandboxState, SandboxServer]
+) -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    assert "`http://127.0.0.1:8765/callback`" in readme
+    with socket.socket() as probe:  # as the command's server binds: TIME_WAIT doesn't count
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", 8765))
+        except OSError:
+            pytest.skip("port 8765 is in use on this machine")
+    state, server = sandbox
+    config = write_config(tmp_path, server.base_url, state, 101)
+    process, url = start_auth(config, tmp_path, "--timeout", "20", port=None)
+    assert parse_qs(urlsplit(url).query)["redirect_uri"] == ["http://127.0.0.1:8765/callback"]
+    httpx.get(url, follow_redirects=True, timeout=10)
+    code, out, err = finish(process)
+    assert code == 0, err
+    assert "Redirect URI (the app's must be exactly this, see the Exact App Center): " \
+        "http://127.0.0.1:8765/callback" in out  # fmt: skip

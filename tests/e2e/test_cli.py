@@ -31,16 +31,16 @@ def test_demo_drafts_the_mails_and_a_second_run_creates_nothing(tmp_path: Path) 
         for header in ("From", "To", "Subject", "Date", "Message-ID"):
             assert message[header], header
         assert message.is_multipart()
-    summary = first.stdout
-    assert "confirmations" in summary
-    assert "reminders" in summary
-    assert "no e-mail address in Exact" in summary
+    summary = first.stdout  # in the owner's language: Dutch unless the settings say otherwise
+    assert "Bevestigingen: " in summary
+    assert "Herinneringen: " in summary
+    assert "geen e-mailadres in Exact (relatie en contactpersonen)" in summary
     assert "Traceback" not in first.stderr
 
     second = followup("demo", "--dir", str(tmp_path), cwd=tmp_path)
     assert second.returncode == 0, second.stderr
     assert sorted((tmp_path / "outbox" / "drafts").glob("*.eml")) == drafts
-    assert "Nothing new" in second.stdout
+    assert "Niets nieuws" in second.stdout
 
 
 def test_demo_report_as_json_counts_every_kind(tmp_path: Path) -> None:
@@ -122,6 +122,11 @@ def test_a_run_dated_in_the_future_is_refused_with_exit_2_and_touches_nothing(
             '[company]\nname = "X"\nfrom_address = "a@b.example.nl"\n[exact]\nclient_id = "c"\n'
             'divisions = "all"\n',
             "exact.divisions: wrong type",
+        ),
+        (
+            '[company]\nname = "X"\nfrom_address = "a@b.example.nl"\n'
+            'iban = "NL92 ABNA 0417 1643 00"\n[exact]\nclient_id = "c"\n',
+            "company.iban: NL92 ABNA 0417 1643 00 is not an IBAN: its check digits don't match",
         ),
         ("[company\n", "not valid TOML"),
     ],

@@ -41,6 +41,14 @@ def lines(text: str) -> list[str]:
     return joined
 
 
+def with_iban(config: Path) -> Path:
+    """The test settings with the company's bank account in [company]."""
+    text = config.read_text()
+    company = 'from_address = "admin@test.example.nl"\n'
+    config.write_text(text.replace(company, company + 'iban = "NL91 ABNA 0417 1643 00"\n', 1))
+    return config
+
+
 def verdict(text: str, name: str) -> str:
     [found] = [line for line in lines(text) if line.split(" ", 1)[-1].strip().startswith(name)]
     return found
@@ -51,12 +59,13 @@ def test_a_healthy_setup_passes_every_check_without_spending_a_refresh(
 ) -> None:
     state, server = sandbox
     consent(tmp_path, state)
-    config = write_config(tmp_path, server.base_url, state, 101)
+    config = with_iban(write_config(tmp_path, server.base_url, state, 101))
     result = followup("doctor", "--config", str(config), cwd=tmp_path, env=ENV)
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     for name in ("settings", "token store", "Exact token", "Gmail", "ledger", "templates"):
         assert verdict(out, name).startswith("OK "), out
+    assert "IBAN NL91 ABNA 0417 1643 00 in the name of Test B.V." in verdict(out, "where to pay")
     assert verdict(out, "division 101").startswith("OK ")
     assert "Bakkerij Noord B.V." in verdict(out, "division 101")
     assert "signed in as Demo Eigenaar" in out
@@ -64,6 +73,30 @@ def test_a_healthy_setup_passes_every_check_without_spending_a_refresh(
     assert state.refresh_count == 0
     assert not [c for c in state.calls if c[2].startswith("/api/oauth2/token")]
     assert "PROBLEM" not in out
+    assert "WARNING" not in out
+
+
+def test_reminders_that_dont_say_where_to_pay_are_a_warning_with_the_setting_as_fix(
+    tmp_path: Path, sandbox: tuple[SandboxState, SandboxServer]
+) -> None:
+    state, server = sandbox
+    consent(tmp_path, state)
+    config = write_config(tmp_path, server.base_url, state, 101)
+    result = followup("doctor", "--config", str(config), cwd=tmp_path, env=ENV)
+    assert result.returncode == 0, result.stdout  # a warning is not a failure
+    line = verdict(result.stdout, "where to pay")
+    assert line.startswith(
+        "WARNING  where to pay: reminders don't say where to pay: set company.iban"
+    )
+    assert 'fix: in [company]: iban = "NL' in line
+    assert "All checks passed. 1 warning(s)." in result.stdout
+
+    config.write_text(
+        config.read_text() + '\n[mail]\npayment_link = "https://betaal.test.nl/{invoice_number}"\n'
+    )
+    linked = followup("doctor", "--config", str(config), cwd=tmp_path, env=ENV)
+    assert verdict(linked.stdout, "where to pay").startswith("OK ")
+    assert "a payment link per invoice" in verdict(linked.stdout, "where to pay")
 
 
 def test_a_missing_token_file_is_a_problem_with_the_sign_in_as_fix(

@@ -97,3 +97,43 @@ def test_a_pause_in_the_past_or_without_a_reason_is_refused(tmp_path: Path) -> N
     )
     assert bad_date.returncode == 2
     assert "not a date" in bad_date.stderr
+
+
+def test_a_pause_in_a_division_that_is_not_configured_is_refused(tmp_path: Path) -> None:
+    config = write_config(tmp_path, "http://127.0.0.1:9", SandboxState(), 101)
+    until = ("--until", "2099-01-01", "--reason", "dispute", "--config", str(config))
+    for division in ("202", "0"):
+        refused = followup("pause", "1012", "--division", division, *until, cwd=tmp_path)
+        assert refused.returncode == 2
+        assert f"--division {division} is not configured" in refused.stderr
+        assert "[exact] divisions in" in refused.stderr
+        assert "101" in refused.stderr
+        assert "Traceback" not in refused.stderr
+    assert not (tmp_path / "state").exists()  # nothing stored
+    accepted = followup("pause", "1012", "--division", "101", *until, cwd=tmp_path)
+    assert accepted.returncode == 0, accepted.stderr
+    assert "Paused 1012 in division 101 until 2099-01-01: dispute" in accepted.stdout
+
+
+def test_resume_finds_what_pause_stored_in_a_division_and_in_another_case(tmp_path: Path) -> None:
+    config = write_config(tmp_path, "http://127.0.0.1:9", SandboxState(), 101)
+    options = ("--config", str(config))
+    until = ("--until", "2099-01-01", "--reason", "dispute", *options)
+    assert followup("pause", "K1012", "--division", "101", *until, cwd=tmp_path).returncode == 0
+    assert followup("pause", "2026-0044", *until, cwd=tmp_path).returncode == 0
+
+    elsewhere = followup("resume", "2026-0044", "--division", "101", *options, cwd=tmp_path)
+    assert elsewhere.returncode == 1
+    assert "no pause for 2026-0044 in division 101" in elsewhere.stderr
+    assert "it is paused in every division" in elsewhere.stderr
+
+    resumed = followup("resume", " k1012 ", *options, cwd=tmp_path)  # no --division, lower case
+    assert resumed.returncode == 0, resumed.stderr
+    assert "Resumed k1012 in division 101." in resumed.stdout
+    invoice = followup("resume", "2026-0044", *options, cwd=tmp_path)
+    assert invoice.returncode == 0, invoice.stderr
+    assert "Resumed 2026-0044 in every division." in invoice.stdout
+    status = followup("status", *options, cwd=tmp_path)
+    assert status.returncode == 0, status.stderr
+    assert "K1012" not in status.stdout
+    assert "2026-0044" not in status.stdout

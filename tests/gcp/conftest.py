@@ -1,86 +1,76 @@
-"""Fixtures for the Google Cloud adapters: the Firestore emulator (npm), a fresh collection
-prefix per test, and one fake time shared with the Exact sandbox."""
+"""Fixtures for the Google Cloud adapters: a Firestore emulator (Google's where it is installed,
+see firestore_emulators.py), a fresh collection prefix per test, and one fake time shared with
+the Exact sandbox. Tests marked `real_firestore` are skipped on the npm emulator, and the test
+summary says which emulator ran."""
 
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from google.cloud import firestore
 
 from fakes import FakeClock
 from followup.clock import AMSTERDAM
+from gcp.firestore_emulators import REAL_ONLY, chosen, running
 from gcp.net import free_port
 
-ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "followup-test"
-
-# The package's own start() binds every interface; bind its gRPC server to loopback instead.
-# The emulator exits when our end of its stdin closes, so it never outlives the test session.
-EMULATOR = """
-const { FirestoreServer } = require('@firestore-emulator/server');
-const { ServerCredentials } = require('@grpc/grpc-js');
-const emulator = new FirestoreServer();
-emulator.server.bindAsync('127.0.0.1:' + process.argv[1], ServerCredentials.createInsecure(),
-  (err) => { if (err) { console.error(String(err)); process.exit(1); } console.log('ready'); });
-process.stdin.on('end', () => process.exit(0));
-process.stdin.resume();
-"""
+_RAN = pytest.StashKey[str]()
 
 
-def _wait_for_port(port: int, process: subprocess.Popen[bytes], seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the Firestore emulator exited with {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"the Firestore emulator did not open port {port} in {seconds} s")
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip what needs Firestore's own semantics when only the npm emulator is there."""
+    if item.get_closest_marker("real_firestore") is not None and not chosen().real:
+        pytest.skip(REAL_ONLY)
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    """Say which Firestore emulator the tests ran on."""
+    ran = config.stash.get(_RAN, None)
+    if ran is not None:
+        terminalreporter.write_sep("-", "Firestore emulator")
+        terminalreporter.write_line(ran)
 
 
 @pytest.fixture(scope="session")
-def firestore_emulator() -> Iterator[str]:
+def firestore_emulator(request: pytest.FixtureRequest) -> Iterator[str]:
     """host:port of a Firestore emulator for this session; FIRESTORE_EMULATOR_HOST points at it."""
-    node = shutil.which("node")
-    if node is None or not (ROOT / "node_modules" / "@firestore-emulator" / "server").is_dir():
-        pytest.fail("the Firestore emulator is not installed: run `make install-dev` (npm ci)")
-    port = free_port()
-    process = subprocess.Popen(  # noqa: S603
-        [node, "-e", EMULATOR, str(port)],
-        cwd=ROOT,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-    )
-    saved = {k: os.environ.get(k) for k in ("FIRESTORE_EMULATOR_HOST", "GOOGLE_CLOUD_PROJECT")}
     try:
-        _wait_for_port(port, process, 20)
-        host = f"127.0.0.1:{port}"
-        os.environ["FIRESTORE_EMULATOR_HOST"] = host
-        os.environ["GOOGLE_CLOUD_PROJECT"] = PROJECT
-        yield host
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        if process.stdin:
-            process.stdin.close()
+        emulator = chosen()
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    saved = {k: os.environ.get(k) for k in ("FIRESTORE_EMULATOR_HOST", "GOOGLE_CLOUD_PROJECT")}
+    with running(emulator, free_port()) as host:
+        request.config.stash[_RAN] = f"the Firestore tests ran on {emulator.what} at {host}" + (
+            "" if emulator.real else "; tests marked real_firestore were skipped"
+        )
         try:
-            process.wait(5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+            os.environ["FIRESTORE_EMULATOR_HOST"] = host
+            os.environ["GOOGLE_CLOUD_PROJECT"] = PROJECT
+            _warm_up()
+            yield host
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+def _warm_up() -> None:
+    """One write and one read: Google's emulator takes a few seconds over its first call, which
+    would otherwise count against the first test's timeouts."""
+    client = firestore.Client(project=PROJECT)
+    try:
+        client.collection("warm_up").document("w").set({"at": 1}, timeout=60)
+        client.collection("warm_up").document("w").get(timeout=60)
+    finally:
+        client.close()
 
 
 @pytest.fixture

@@ -259,6 +259,7 @@ def test_of_many_racing_claimers_exactly_one_wins(
     assert won.count(True) == 1
 
 
+@pytest.mark.real_firestore  # the replacement is fenced by an update_time precondition
 def test_of_many_racing_reclaimers_of_a_failed_claim_exactly_one_wins(
     db: firestore.Client, prefix: str, fclock: FakeClock
 ) -> None:

@@ -185,7 +185,7 @@ def _collections_the_code_writes() -> set[str]:
 
 def test_every_collection_the_code_writes_has_a_ttl_policy_on_expire_at(tf: Module) -> None:
     written = _collections_the_code_writes()
-    assert {"claims", "runs", "triggers", "trigger_takeovers"} <= written
+    assert {"claims", "watermarks", "runs", "triggers", "refused_writes"} <= written
     assert written <= set(tf.local("ledger_collections"))
     ttl = tf.resource("google_firestore_field", "expire_at")
     assert ttl["field"] == "expire_at"

@@ -308,6 +308,20 @@ def test_an_owners_variant_wording_overrides_only_that_variant(tmp_path: Path) -
     assert "Helemaal top zo" not in composer.render(mail()).text
 
 
+def test_an_owners_wording_from_before_the_iban_paragraph_still_renders(tmp_path: Path) -> None:
+    for kind in ("confirmation", "reminder"):
+        builtin = (default_template_dir() / kind / "nl" / "phrases.j2").read_text(encoding="utf-8")
+        before, _, rest = builtin.partition("{% macro how_to_pay() %}")
+        assert rest, kind
+        write(tmp_path, f"{kind}/nl/phrases.j2", before + rest.split("{% endmacro %}", 1)[1])
+    company = COMPANY.model_copy(update={"iban": "NL91ABNA0417164300"})
+    composer = Composer(company, search_path(tmp_path))
+    reminder = composer.render(mail(kind=MailKind.REMINDER, variant="friendly"))
+    assert "2026-0042" in reminder.text
+    assert "IBAN" not in reminder.text  # their wording, without the paragraph they never had
+    assert "€ 1.250,00" in composer.render(mail()).text
+
+
 def test_a_new_language_is_a_folder_with_its_wording_and_subjects(tmp_path: Path) -> None:
     for name in ("phrases.j2", "subject.txt.j2"):
         english = (default_template_dir() / "confirmation" / "en" / name).read_text()

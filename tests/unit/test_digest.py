@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from followup import reasons
 from followup.compose import Composer, Rendered
 from followup.exact.rows import OddRow, receivable
 from followup.model import (
@@ -295,3 +296,42 @@ def test_names_of_unreadable_rows_are_escaped_in_the_html_digest() -> None:
     assert rendered.html is not None
     assert "<b>Evil</b>" not in rendered.html
     assert "&lt;b&gt;Evil&lt;/b&gt; B.V." in rendered.html
+
+
+def test_the_dutch_digest_words_skips_waits_and_notes_in_dutch_with_dates_and_amounts() -> None:
+    division = DivisionReport(
+        1,
+        [
+            entry(Outcome.SKIPPED, "2006 Groen", reasons.paused(date(2026, 2, 20), "betwist")),
+            entry(Outcome.SKIPPED, "2007 Bos", reasons.paused(date(2026, 2, 20), "betwist")),
+            entry(
+                Outcome.ALREADY_DONE,
+                "2003 De Molen",
+                reasons.interval(date(2026, 1, 29), date(2026, 2, 5), 7),
+                invoice_numbers=("2026-0101",),
+            ),
+            entry(
+                Outcome.DRAFTED,
+                "2004 Van Leeuwen",
+                "level 2",
+                amount=Decimal("7820.00"),
+                currency="EUR",
+                level=2,
+                variant="businesslike",
+                notes=(reasons.call(Decimal("7820.00"), Decimal(5000)),),
+            ),
+        ],
+        notes=[reasons.safety_cap(64, 50)],
+    )
+    rendered = digest(report(division), "nl")
+    assert rendered.html is not None
+    for part in (rendered.text, visible(rendered.html)):
+        assert "gepauzeerd tot en met 20 februari 2026: betwist (2)" in part
+        assert "Wacht nog, vanzelf een volgende keer (1)" in part
+        assert "herinnerd op 29 januari 2026; de volgende herinnering kan vanaf 5 februari" in part
+        assert "Herinnering 2 (zakelijk)" in part
+        assert "openstaand € 7.820,00, boven € 5.000,00: als concept klaargezet" in part
+        assert "veiligheidsgrens: er zouden 64 mails verstuurd worden" in part
+        for english in ("paused until", "reminded on", "outstanding", "SAFETY CAP", "2026-02"):
+            assert english not in part
+    assert "al eerder bezorgd" not in rendered.text  # a wait is not a delivered mail

@@ -101,3 +101,28 @@ def test_languages_map_exact_codes_to_template_folders() -> None:
     assert langs.for_exact(" en ") == "en"
     assert langs.for_exact("DE") == "en"
     assert langs.for_exact("") == "nl"
+
+
+def test_the_iban_is_stored_compact_and_the_account_holder_defaults_to_the_name() -> None:
+    company = settings.parse(
+        with_("company", iban="nl91 abna 0417 1643 00", bic="abnanl2a")
+    ).company
+    assert company.iban == "NL91ABNA0417164300"
+    assert company.bic == "ABNANL2A"
+    assert company.account_holder == "Test B.V."
+    named = settings.parse(with_("company", account_holder="J. Jansen h.o.d.n. Test")).company
+    assert named.account_holder == "J. Jansen h.o.d.n. Test"
+    assert named.iban == ""  # optional: `followup doctor` warns when nothing says where to pay
+    assert named.bic == ""
+
+
+def test_a_wrong_iban_or_bic_is_named_by_its_key() -> None:
+    assert problems(with_("company", iban="NL92 ABNA 0417 1643 00")) == [
+        "company.iban: NL92 ABNA 0417 1643 00 is not an IBAN: its check digits don't match "
+        "(a typo?)"
+    ]
+    [short] = problems(with_("company", iban="NL91ABNA041716430"))
+    assert short.startswith("company.iban: ")
+    assert "IBANs of NL have 18 characters, this one has 17" in short
+    [bic] = problems(with_("company", iban="NL91ABNA0417164300", bic="ABNA"))
+    assert bic.startswith("company.bic: not a BIC")

@@ -2,7 +2,8 @@
 filter and a customer would both accept, and says what the product promises.
 
 The ALL-CAPS rule flags words of four or more capital letters; shorter ones are currency codes
-and abbreviations a mail needs (EUR, USD, BTW, BV) and are allowed.
+and abbreviations a mail needs (EUR, USD, BTW, BV) and are allowed, and so are the word IBAN and
+the company's account number itself (NL44 RABO 0123 4567 89: bank details are written so).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from followup import iban
 from followup.compose import Composer, Rendered
 from followup.model import MailKind, PlannedMail
 from followup.settings import Company
@@ -34,6 +36,13 @@ SETTLED_WORDS = {"nl": ["voldaan"], "en": ["paid in full", "settled"]}
 SHOUTING = re.compile(r"\b[A-ZÀ-Þ]{4,}\b")
 LINK = re.compile(r"(?:https?://|www\.)[^\s\"'<>]+", re.IGNORECASE)
 STANDARD = composer()
+
+
+def shouting(text: str, company: Company = COMPANY) -> list[str]:
+    """The ALL-CAPS words in a text, but for the word IBAN and the company's IBAN itself."""
+    bank = iban.grouped(company.iban) if company.iban else ""
+    found = SHOUTING.findall(text.replace(bank, "") if bank else text)
+    return [word for word in found if word != "IBAN"]
 
 
 def render(planned: PlannedMail, company: Company = COMPANY) -> Rendered:
@@ -74,7 +83,7 @@ def test_every_template_renders_a_clean_mail(
     assert "\n" not in rendered.subject
     assert rendered.subject == " ".join(rendered.subject.split())
     for part in (rendered.subject, rendered.text, seen):
-        assert not SHOUTING.findall(part), part
+        assert not shouting(part), part
         assert "!!" not in part
         assert "{{" not in part
         assert "{%" not in part
@@ -283,6 +292,85 @@ def test_a_reminder_gives_the_reply_address_and_the_phone_number(variant: str) -
     text = render(mail(REMINDER, variant, "nl", "one invoice")).text
     assert "info@houtwerkjansen.nl" in text
     assert "030 234 56 78" in text
+
+
+WHERE_TO_PAY = {
+    "nl": "overmaken naar IBAN NL44 RABO 0123 4567 89 t.n.v. Houtwerk Jansen B.V., onder "
+    "vermelding van factuurnummer",
+    "en": "to IBAN NL44 RABO 0123 4567 89, in the name of Houtwerk Jansen B.V., quoting invoice "
+    "number",
+}
+
+
+def parts(rendered: Rendered) -> tuple[str, str]:
+    assert rendered.html is not None
+    return rendered.text, " ".join(visible(rendered.html).split())
+
+
+@pytest.mark.parametrize("variant", ["friendly", "businesslike", "final"])
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_every_reminder_says_where_to_pay_beside_the_payment_links(lang: str, variant: str) -> None:
+    one = render(mail(REMINDER, variant, lang, "one invoice"))
+    two = render(mail(REMINDER, variant, lang, "two invoices"))
+    online = {"nl": "direct online betalen via de betaallink", "en": "pay online straight away"}
+    for part in parts(one):
+        assert f"{WHERE_TO_PAY[lang]} 2026-0042." in part
+        assert online[lang] in part  # the payment link stays
+    numbers = {
+        "nl": "factuurnummers 2026-0041 en 2026-0042.",
+        "en": "numbers 2026-0041 and 2026-0042.",
+    }
+    for part in parts(two):
+        assert numbers[lang] in part
+        assert "IBAN NL44 RABO 0123 4567 89" in part
+    assert "You can transfer the amount to IBAN" in render(mail(REMINDER, variant, "en")).text
+    assert "U kunt het bedrag overmaken naar IBAN" in render(mail(REMINDER, variant, "nl")).text
+
+
+@pytest.mark.parametrize("variant", ["standard", "informal", "upsell", "personal"])
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_a_partial_payment_thank_you_says_where_to_pay_the_rest_and_a_full_one_does_not(
+    lang: str, variant: str
+) -> None:
+    partial = render(mail(CONFIRMATION, variant, lang, "a partial payment"))
+    mixed = render(mail(CONFIRMATION, variant, lang, "a partial and a settled invoice"))
+    full = render(mail(CONFIRMATION, variant, lang, "one invoice"))
+    for part in (*parts(partial), *parts(mixed)):
+        assert f"{WHERE_TO_PAY[lang]} 2026-0042." in part  # the partly paid one only
+        assert "2026-0041." not in part
+    for part in parts(full):
+        assert "IBAN" not in part
+    refund = render(mail(CONFIRMATION, "refund", lang))
+    assert "IBAN" not in refund.text
+
+
+def test_the_informal_thank_you_tells_where_to_pay_with_je() -> None:
+    text = render(mail(CONFIRMATION, "informal", "nl", "a partial payment")).text
+    assert "Het resterende bedrag kun je overmaken naar IBAN NL44 RABO 0123 4567 89" in text
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_bic_and_another_account_holder_are_named_when_set(lang: str) -> None:
+    company = COMPANY.model_copy(update={"bic": "RABONL2U", "account_holder": "M. Jansen"})
+    for planned in (
+        mail(REMINDER, "friendly", lang, "one invoice"),
+        mail(CONFIRMATION, "standard", lang, "a partial payment"),
+    ):
+        text = render(planned, company).text
+        assert "IBAN NL44 RABO 0123 4567 89 (BIC RABONL2U)" in text
+        assert {"nl": "t.n.v. M. Jansen,", "en": "in the name of M. Jansen,"}[lang] in text
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_without_an_iban_the_mails_still_ask_to_quote_the_invoice_number(lang: str) -> None:
+    company = COMPANY.model_copy(update={"iban": ""})
+    reminder = render(mail(REMINDER, "friendly", lang, "one invoice"), company)
+    partial = render(mail(CONFIRMATION, "standard", lang, "a partial payment"), company)
+    quoting = {"nl": "onder vermelding van het factuurnummer", "en": "quoting the invoice number"}
+    for rendered in (reminder, partial):
+        for part in parts(rendered):
+            assert "IBAN" not in part
+            assert quoting[lang] in part
 
 
 def test_dutch_informal_confirmations_say_je_and_everything_else_says_u() -> None:

@@ -1,8 +1,9 @@
 """A named lease in Firestore (holder + expiry), built only on `DocumentReference.create()`.
 
-Why not a transaction: the emulator the tests run against does not isolate transactions, and
-`update_time` preconditions are ignored there (docs/google-cloud.md). Creating a document is
-atomic on both, so every change of holder is the creation of one document:
+Why not a transaction: contended transactions livelock on Google's emulator and give up after
+5 attempts in production (firestore_fence.py; docs/google-cloud.md). Creating a document is
+one atomic write everywhere, the npm emulator of machines without Google's included, so every
+change of holder is the creation of one document, which is its own fence:
 
 - The lease document `NAME` points at a *generation*: a random token with a holder and an
   expiry. It is only a hint for readers; the truth is the chain below.

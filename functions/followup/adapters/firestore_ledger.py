@@ -1,16 +1,20 @@
 """The ledger and run log in Firestore: the production twin of SqliteLedger.
 
-Everything that decides who may deliver rests on `DocumentReference.create()`, the one write
-that is atomic on Firestore and on the emulator the tests use alike (transactions are not
-isolated there; docs/google-cloud.md):
+Who may deliver rests on `DocumentReference.create()` and on single writes fenced by an
+`update_time` precondition, never on a contended transaction (firestore_fence.py says why;
+docs/google-cloud.md has every document kind, its writers and its crash windows):
 
 - A claim is the creation of `{prefix}claims/{key}`, with the items it covers and a snapshot
   (recipient, subject, amount, currency). A second creator gets AlreadyExists: not claimed.
-- A claim whose outcome is a plain `failed` may be claimed again. The right to replace claim
-  instance X is the creation of `{prefix}claim_retries/X`: one winner, who then rewrites it.
+  A plain `failed` claim is replaced by one fenced write; an outcome or a release is written
+  only over the version of the claim this run created or read (firestore_claims.py).
 - The per-division run lock is a lease (firestore_lease.py): holder and expiry, taken over when
   a crashed run's lease expires. A run renews it as it claims; a run that finds its lease taken
-  over raises LedgerBusy instead of claiming more.
+  over raises LedgerBusy instead of claiming more. What a run that stalled past its lease
+  writes anyway (an outcome, a release, the watermark) is stopped by that write's fence.
+- The watermark only moves forward, over the version this run read (firestore_watermarks.py).
+- A fenced write that was refused leaves a `{prefix}refused_writes` document saying what it
+  found, and a warning in the log.
 
 Every document has `expire_at`: the TTL field (configure it on each collection group; deletion
 follows within about a day). Queries: `covered` uses `cover` array-contains-any (single-field
@@ -34,7 +38,10 @@ from google.api_core import exceptions as gexc
 from google.cloud import firestore
 from google.cloud.firestore_v1 import DocumentReference, FieldFilter
 
+from followup.adapters.firestore_claims import ClaimWrites
+from followup.adapters.firestore_fence import Refusals
 from followup.adapters.firestore_lease import Calls, FirestoreLease, firestore_failure
+from followup.adapters.firestore_watermarks import Watermarks
 from followup.clock import AMSTERDAM, business_date
 from followup.errors import LedgerBusy, LedgerError
 from followup.keys import last_reminder
@@ -80,6 +87,9 @@ class FirestoreLedger:
         self._opts = self._calls.options()
         self._holder = holder
         self._held: dict[int, FirestoreLease] = {}
+        refusals = Refusals(self._col("refused_writes"), clock, self._keep, self._opts)
+        self._claims = ClaimWrites(client, refusals, self._opts)
+        self._watermarks = Watermarks(client, self._col("watermarks"), refusals, self._opts)
 
     def __repr__(self) -> str:
         return f"FirestoreLedger(project={self._client.project!r}, prefix={self.prefix!r})"
@@ -111,47 +121,15 @@ class FirestoreLedger:
     def claim(self, claim: Claim) -> bool:
         """Create the claim; a failed earlier claim of the same key is replaced by one winner."""
         self._guard(claim.division)
-        doc, claim_id = self._claim_doc(claim.key), uuid.uuid4().hex
-        fields = self._claim_fields(claim, claim_id)
+        fields = self._claim_fields(claim, uuid.uuid4().hex)
         with _firestore(f"claiming {claim.key}"):
-            for _ in range(3):  # a claim released between our create and read: create again
-                try:
-                    doc.create(fields, **self._opts)
-                    return True
-                except gexc.AlreadyExists:
-                    pass
-                snap = doc.get(**self._opts)
-                if snap.exists:
-                    return self._replace_failed(doc, snap.to_dict() or {}, fields)
-        return False
-
-    def _replace_failed(
-        self, doc: DocumentReference, old: dict[str, Any], fields: dict[str, Any]
-    ) -> bool:
-        if old.get("claim_id") == fields["claim_id"]:
-            return True  # our own create landed before a retry of it
-        if old.get("outcome") != _FAILED:
-            return False
-        retry = self._col("claim_retries").document(str(old.get("claim_id")))
-        try:
-            retry.create(
-                {
-                    "key": fields["key"],
-                    "successor": fields["claim_id"],
-                    "expire_at": fields["expire_at"],
-                },
-                **self._opts,
-            )
-        except gexc.AlreadyExists:
-            won = retry.get(**self._opts)
-            return bool((won.to_dict() or {}).get("successor") == fields["claim_id"])
-        doc.set(fields, **self._opts)
-        return True
+            return self._claims.create(self._claim_doc(claim.key), fields)
 
     def complete(
         self, key: str, outcome: Outcome, delivery: Delivery | None = None, reason: str = ""
     ) -> None:
-        """Record the outcome of a claim, with the provider's ids."""
+        """Record the outcome of a claim, with the provider's ids: only over the claim this run
+        made or read (a successor's claim found instead is left as it is, and recorded)."""
         now = self._clock.now()
         update = {
             "outcome": outcome.value,
@@ -164,23 +142,12 @@ class FirestoreLedger:
             "expire_at": now + self._keep,
         }
         with _firestore(f"recording the outcome of {key}"):
-            try:
-                self._claim_doc(key).update(update, **self._opts)
-            except gexc.NotFound:
-                raise LedgerError(f"no claim {key!r} to record an outcome for") from None
+            self._claims.complete(self._claim_doc(key), key, update)
 
     def release(self, key: str) -> None:
-        """Forget a claim proven undelivered (only while it has no outcome)."""
-        doc = self._claim_doc(key)
+        """Forget a claim proven undelivered: the version this run made or read, without outcome."""
         with _firestore(f"releasing {key}"):
-            snap = doc.get(**self._opts)
-            if not snap.exists or not (snap.to_dict() or {}).get("pending"):
-                return
-            when = self._client.write_option(last_update_time=snap.update_time)
-            try:
-                doc.delete(option=when, **self._opts)
-            except gexc.FailedPrecondition:
-                log.info("claim %s changed while being released: kept", key)
+            self._claims.release(self._claim_doc(key), key)
 
     def unfinished(self, division: int) -> list[Claim]:
         """Claims left without an outcome, oldest first."""
@@ -190,7 +157,10 @@ class FirestoreLedger:
             .where(filter=FieldFilter("pending", "==", True))
         )
         with _firestore("listing unfinished claims"):
-            claims = [_claim_from(s.to_dict() or {}) for s in query.stream(**self._opts)]
+            snaps = list(query.stream(**self._opts))
+        for snap in snaps:  # what a release or an outcome of these claims fences on
+            self._claims.remember(snap)
+        claims = [_claim_from(s.to_dict() or {}) for s in snaps]
         return sorted(claims, key=lambda c: c.claimed_at)
 
     def outcome(self, key: str) -> tuple[Outcome | None, str] | None:
@@ -329,18 +299,10 @@ class FirestoreLedger:
     def watermark(self, division: int) -> Watermark | None:
         """The division's watermark, if it ran before."""
         with _firestore("reading the watermark"):
-            snap = self._col("watermarks").document(str(division)).get(**self._opts)
-        if not snap.exists:
-            return None
-        data = snap.to_dict() or {}
-        return Watermark(
-            int(data["sync_timestamp"]),
-            date.fromisoformat(data["run_date"]),
-            bool(data.get("complete", True)),
-        )
+            return self._watermarks.read(division)
 
     def advance(self, division: int, watermark: Watermark) -> None:
-        """Store the new watermark."""
+        """Move the watermark forward, over the version this run read (see the docstring)."""
         self._guard(division)
         now = self._clock.now()
         fields = {
@@ -352,7 +314,7 @@ class FirestoreLedger:
             "expire_at": now + self._keep,
         }
         with _firestore("storing the watermark"):
-            self._col("watermarks").document(str(division)).set(fields, **self._opts)
+            self._watermarks.advance(division, fields)
 
     def record_run(self, report: RunReport) -> None:
         """Keep the run's report."""

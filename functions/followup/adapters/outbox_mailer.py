@@ -11,11 +11,12 @@ import os
 import re
 import tempfile
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from pathlib import Path
 from types import TracebackType
 
+from followup.clock import AMSTERDAM
 from followup.errors import MailerError
 from followup.model import Claim, Delivery, Mode
 from followup.ports import Trace
@@ -157,6 +158,7 @@ body {{ font-family: Arial, sans-serif; margin: 24px; color: #1f2933; background
 .draft {{ background: #fdf3d8; }} .send {{ background: #dcf1e3; }}
 iframe {{ width: 100%; height: 560px; border: 1px solid #e4e7eb; resize: vertical; }}
 pre {{ white-space: pre-wrap; background: #fafbfc; padding: 12px; border: 1px solid #e4e7eb; }}
+h2.day {{ margin: 32px 0 12px 0; border-bottom: 2px solid #d5d9de; }} .count {{ color: #52606d; }}
 </style>
 </head>
 <body>
@@ -169,14 +171,24 @@ pre {{ white-space: pre-wrap; background: #fafbfc; padding: 12px; border: 1px so
 
 
 def _index_page(entries: list[_Entry]) -> str:
+    """The page: a heading per day (Amsterdam time, newest first), that day's mails under it."""
     drafts = sum(1 for e in entries if e.mode is Mode.DRAFT)
     sent = len(entries) - drafts
+    days: dict[date, list[_Entry]] = {}
+    for entry in entries:  # newest first already
+        days.setdefault(entry.when.astimezone(AMSTERDAM).date(), []).append(entry)
     summary = (
-        f"{drafts} draft{'s' if drafts != 1 else ''}, {sent} sent, newest first."
+        f"{drafts} draft{'s' if drafts != 1 else ''}, {sent} sent, newest first"
+        + (f", over {len(days)} days." if len(days) > 1 else ".")
         if entries
         else "No messages yet."
     )
-    return _PAGE.format(summary=summary, mails="\n".join(_card(e) for e in entries))
+    sections = [
+        f'<h2 class="day" id="{day.isoformat()}">{day:%A} {day.day} {day:%B %Y} '
+        f'<span class="count">({len(mails)})</span></h2>\n' + "\n".join(_card(e) for e in mails)
+        for day, mails in days.items()
+    ]
+    return _PAGE.format(summary=summary, mails="\n".join(sections))
 
 
 def _card(entry: _Entry) -> str:

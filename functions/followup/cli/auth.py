@@ -7,6 +7,7 @@ import io
 import sys
 import webbrowser
 from contextlib import ExitStack
+from typing import TYPE_CHECKING
 
 from followup import bootstrap, settings
 from followup.cli.common import EXIT_FAILED, EXIT_OK, Commands, config_option
@@ -17,6 +18,11 @@ from followup.exact.consent import Account, authorize_url, signed_in_account
 from followup.loopback import ConsentError, RedirectReceiver
 from followup.settings import GmailMail, Modes
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
+EXACT_PORT = 8765  # the redirect URI the README registers: http://127.0.0.1:8765/callback
+
 
 def register(commands: Commands) -> None:
     """Add `auth exact` and `auth gmail`."""
@@ -24,8 +30,9 @@ def register(commands: Commands) -> None:
         "auth",
         help="sign in to Exact Online or Gmail and store the tokens runs use",
         description="Give followup a person's consent: `auth exact` for reading Exact Online, "
-        "`auth gmail` for drafting and sending in the Gmail mailbox. Both open the provider's "
-        "consent screen in a browser and take its answer on 127.0.0.1.",
+        "`auth gmail` for drafting and sending in the Gmail mailbox, `auth mailbox` for an "
+        "SMTP/IMAP mailbox signed in with OAuth2 (Microsoft 365, Outlook.com, Gmail). Each opens "
+        "the provider's consent screen in a browser (or gives a device code to enter).",
     )
     services = auth.add_subparsers(dest="service", required=True, metavar="SERVICE")
     exact = services.add_parser(
@@ -35,14 +42,16 @@ def register(commands: Commands) -> None:
         "consent screen, takes the redirect on http://127.0.0.1:PORT/callback (the state is "
         "checked), stores the tokens in [tokens] (a file, or Secret Manager) and shows which "
         "divisions the token can see. Exact only redirects to the URI registered for the app "
-        "in the Exact App Center: register http://127.0.0.1:PORT/callback there and pass the "
-        "same --port. Spends no token refresh.",
+        "in the Exact App Center: register http://127.0.0.1:8765/callback there (the README's "
+        "redirect URI and the default port), or another port and pass it as --port. Spends no "
+        "token refresh.",
     )
     _options(
         exact,
         "the port on 127.0.0.1 that takes Exact's redirect: the one in the redirect URI "
-        "registered for the app, e.g. 8765 for http://127.0.0.1:8765/callback (default: a free "
-        "port, printed before the sign-in)",
+        f"registered for the app (default: {EXACT_PORT}, for "
+        f"http://127.0.0.1:{EXACT_PORT}/callback; 0: a free port, printed before the sign-in)",
+        default=EXACT_PORT,
     )
     exact.add_argument(
         "--force-login",
@@ -58,7 +67,9 @@ def register(commands: Commands) -> None:
         "Google's consent screen for the OAuth client of the settings, asking for the fewest "
         "Gmail scopes the configured modes need (gmail.compose for drafts, gmail.send for "
         "sending only, gmail.readonly with reconcile); the refresh token goes to that Secret "
-        "Manager secret. The OAuth client secret comes from FOLLOWUP_GMAIL_CLIENT_SECRET or "
+        'Manager secret (without refresh_token_secret and with [tokens] backend = "file": to '
+        "the local token file beside the Exact tokens, for Gmail without Google Cloud). The "
+        "OAuth client secret comes from FOLLOWUP_GMAIL_CLIENT_SECRET or "
         "client_secret_secret. With delegation: checks that the service account gets a token "
         "for the sender with those scopes, and says what to set up in the Admin console if not.",
     )
@@ -68,9 +79,12 @@ def register(commands: Commands) -> None:
         "accepts any port for a desktop OAuth client)",
     )
     gmail.set_defaults(handler=auth_gmail_command)
+    from followup.cli import auth_mailbox  # `auth mailbox`: its own module
+
+    auth_mailbox.register(services, _options)
 
 
-def _options(command: argparse.ArgumentParser, port_help: str) -> None:
+def _options(command: argparse.ArgumentParser, port_help: str, default: int = 0) -> None:
     config_option(command)
     command.add_argument(
         "--no-browser",
@@ -81,7 +95,7 @@ def _options(command: argparse.ArgumentParser, port_help: str) -> None:
     command.add_argument(
         "--port",
         type=_port,
-        default=0,
+        default=default,
         metavar="N",
         help=port_help,
     )
@@ -189,10 +203,11 @@ def auth_gmail_command(args: argparse.Namespace) -> int:
     from followup.adapters.gmail_check import check_configured
 
     modes = config.mail.mode
+    token_file = bootstrap.gmail_token_file(config)  # [tokens] backend = "file": beside it
     if not chosen.delegation:
-        _gmail_consent(chosen, modes, args)
+        _gmail_consent(chosen, modes, args, token_file)
     access = check_configured(  # the credentials as a run makes them
-        lambda: bootstrap.gmail_credentials(chosen, modes),
+        lambda: bootstrap.gmail_credentials(chosen, modes, token_file),
         user=str(chosen.user),
         delegation=chosen.delegation,
     )
@@ -203,15 +218,25 @@ def auth_gmail_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _gmail_consent(chosen: GmailMail, modes: Modes, args: argparse.Namespace) -> None:
-    """Run Google's consent and store the refresh token in the configured secret."""
+def _gmail_consent(
+    chosen: GmailMail, modes: Modes, args: argparse.Namespace, token_file: Path | None = None
+) -> None:
+    """Run Google's consent and store the refresh token in the configured secret (or, without
+    refresh_token_secret, in the local token file)."""
     from google.auth.exceptions import GoogleAuthError
 
     from followup.adapters import gmail_credentials as google
     from followup.adapters.gmail_check import describe
-    from followup.adapters.gmail_consent import consent, store_secret
+    from followup.adapters.gmail_consent import store_secret
 
     scopes = google.scopes_for({modes.confirmation, modes.reminder}, chosen.reconcile)
+    if not chosen.refresh_token_secret:  # no Google Cloud: the local token file
+        store = bootstrap.gmail_file_store(chosen, token_file)
+        print(f"Asking Google for: {describe(scopes)}")
+        store.save(_google_consent(chosen, scopes, bootstrap.gmail_client_secret(chosen, None),
+                                   args))  # fmt: skip
+        print(f"The refresh token is stored in {store.where}.")
+        return
     try:
         secrets = bootstrap.secret_manager_client(chosen.secret_manager_endpoint)
     except GoogleAuthError:
@@ -221,9 +246,18 @@ def _gmail_consent(chosen: GmailMail, modes: Modes, args: argparse.Namespace) ->
         ) from None
     secret = bootstrap.gmail_secret_name(chosen, chosen.refresh_token_secret)
     print(f"Asking Google for: {describe(scopes)}")
-    refresh = consent(
+    refresh = _google_consent(chosen, scopes, bootstrap.gmail_client_secret(chosen, secrets), args)
+    print(f"The refresh token is stored as {store_secret(secrets, secret, refresh)}.")
+
+
+def _google_consent(
+    chosen: GmailMail, scopes: tuple[str, ...], client_secret: str, args: argparse.Namespace
+) -> str:
+    from followup.adapters.gmail_consent import consent
+
+    return consent(
         client_id=chosen.client_id,
-        client_secret=bootstrap.gmail_client_secret(chosen, secrets),
+        client_secret=client_secret,
         scopes=scopes,
         user=str(chosen.user),
         auth_uri=chosen.auth_uri,
@@ -232,4 +266,3 @@ def _gmail_consent(chosen: GmailMail, modes: Modes, args: argparse.Namespace) ->
         port=args.port,
         timeout_seconds=args.timeout,
     )
-    print(f"The refresh token is stored as {store_secret(secrets, secret, refresh)}.")

@@ -18,14 +18,15 @@ def register(commands: Commands) -> None:
     doctor = commands.add_parser(
         "doctor",
         help="check the settings, tokens, Exact access, Gmail, the ledger and the templates",
-        description="Check everything a run depends on and print OK or PROBLEM per check, "
-        "each problem with its fix: the settings; the Exact token store; the Exact token "
+        description="Check everything a run depends on and print OK, WARNING or PROBLEM per "
+        "check, each warning and problem with its fix: the settings, and that reminders say "
+        "where to pay (an IBAN or a payment link); the Exact token store; the Exact token "
         "(used only while still valid: an expired one is left for the next run to refresh, "
         "unless --refresh); access to each configured division (one call each); the Gmail "
         "credentials against the scopes the configured modes need (drafts: gmail.compose, "
         "sending only: gmail.send, reconcile: gmail.readonly); the ledger (a probe record "
         "written and deleted); the templates of every configured language. Exit status 0 "
-        "when all is well, 1 when any check found a problem.",
+        "when all is well (warnings included), 1 when any check found a problem.",
     )
     config_option(doctor)
     doctor.add_argument(
@@ -38,7 +39,8 @@ def register(commands: Commands) -> None:
 
 
 def show(check: Check) -> str:
-    """A check as printed: the verdict, the name, the detail and, for a problem, the fix."""
+    """A check as printed: the verdict, the name, the detail and, for a problem or a warning,
+    the fix."""
     head = f"{check.status.value:<8} {check.name}: {check.detail}"
     lines = textwrap.wrap(head, WIDTH, subsequent_indent=" " * 9, break_on_hyphens=False)
     if check.fix:
@@ -53,13 +55,14 @@ def show(check: Check) -> str:
 
 
 def doctor_command(args: argparse.Namespace) -> int:
-    """Run every check; exit 1 if any found a problem."""
-    problems = 0
+    """Run every check; exit 1 if any found a problem (a warning alone is no failure)."""
+    problems = warnings = 0
     for check in run_checks(args.config, SystemClock(), refresh=args.refresh):
         print(show(check), flush=True)
         problems += check.status is Status.PROBLEM
+        warnings += check.status is Status.WARNING
     if problems:
         print(f"\n{problems} problem(s) found.")
         return EXIT_FAILED
-    print("\nAll checks passed.")
+    print("\nAll checks passed." + (f" {warnings} warning(s)." if warnings else ""))
     return EXIT_OK

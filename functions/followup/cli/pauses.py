@@ -5,11 +5,17 @@ from __future__ import annotations
 import argparse
 import sys
 from contextlib import ExitStack
+from typing import Protocol
 
 from followup import bootstrap, settings
 from followup.cli.common import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, Commands, a_date, config_option
 from followup.clock import SystemClock, business_date
 from followup.model import Pause
+from followup.ports import PauseBook, StatusView
+
+
+class PausesAndView(PauseBook, StatusView, Protocol):
+    """The ledger as `pause` and `resume` use it: its pauses, every one of them listed."""
 
 
 def register(commands: Commands) -> None:
@@ -34,7 +40,11 @@ def register(commands: Commands) -> None:
     pause.set_defaults(handler=pause_command)
 
     resume = commands.add_parser(
-        "resume", help="lift a pause", description="Lift the pause of a customer or an invoice."
+        "resume",
+        help="lift a pause",
+        description="Lift the pause of a customer or an invoice: without --division every "
+        "pause `followup pause` stored for it (in every division and in single ones), with "
+        "--division only that division's.",
     )
     resume.add_argument("target", metavar="CUSTOMER|INVOICE", help="account code or invoice number")
     _pause_options(resume)
@@ -47,29 +57,62 @@ def _pause_options(command: argparse.ArgumentParser) -> None:
         "--division",
         type=int,
         metavar="N",
-        help="only in this division (default: in every division)",
+        help="only in this division, one of [exact] divisions (default: in every division)",
     )
 
 
 def pause_command(args: argparse.Namespace) -> int:
     """Add or lift a pause."""
     config = settings.load(args.config)
+    target = args.target.strip()
+    if not target:
+        print("followup: say which customer (account code) or invoice (number)", file=sys.stderr)
+        return EXIT_CONFIG
+    division, configured = args.division, config.exact.divisions
+    if division is not None and (division <= 0 or (configured and division not in configured)):
+        listed = ", ".join(str(d) for d in configured) or "none listed: every division"
+        print(
+            f"followup: --division {args.division} is not configured ([exact] divisions in "
+            f"{args.config}: {listed})",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
     clock = SystemClock()
-    where = f"division {args.division}" if args.division else "every division"
     with ExitStack() as resources:
         book = bootstrap.open_ledger(config, clock, resources)
         if args.command == "resume":
-            if not book.resume(args.target, args.division):
-                print(f"followup: no pause for {args.target} in {where}", file=sys.stderr)
-                return EXIT_FAILED
-            print(f"Resumed {args.target} in {where}.")
-            return EXIT_OK
+            return _resume(book, target, args.division)
         if not args.reason.strip():
             print("followup: --reason must say why", file=sys.stderr)
             return EXIT_CONFIG
         if args.until < business_date(clock.now()):
             print(f"followup: --until {args.until} is in the past", file=sys.stderr)
             return EXIT_CONFIG
-        book.pause(Pause(args.target, args.until, args.reason.strip(), args.division))
-    print(f"Paused {args.target} in {where} until {args.until.isoformat()}: {args.reason.strip()}")
+        book.pause(Pause(target, args.until, args.reason.strip(), args.division))
+    print(
+        f"Paused {target} in {_where(args.division)} until {args.until.isoformat()}: "
+        f"{args.reason.strip()}"
+    )
     return EXIT_OK
+
+
+def _resume(book: PausesAndView, target: str, division: int | None) -> int:
+    """Lift what `pause` stored for the target: without --division its pauses everywhere (in
+    every division and in single ones), with --division only that division's. The target as
+    it was stored, also when typed in another case."""
+    stored = [p for p in book.all_pauses() if p.target.strip().lower() == target.lower()]
+    chosen = [p for p in stored if division is None or p.division == division]
+    if not chosen:
+        print(f"followup: no pause for {target} in {_where(division)}", file=sys.stderr)
+        if stored:
+            places = ", ".join(_where(p.division) for p in stored)
+            print(f"  it is paused in {places}", file=sys.stderr)
+        return EXIT_FAILED
+    lifted = [p for p in chosen if book.resume(p.target, p.division)]
+    places = " and ".join(_where(p.division) for p in lifted)
+    print(f"Resumed {target} in {places}.")
+    return EXIT_OK
+
+
+def _where(division: int | None) -> str:
+    return f"division {division}" if division else "every division"

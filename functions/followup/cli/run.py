@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import json
+import logging
 import sys
 from pathlib import Path
 
 from followup import bootstrap, service, settings
-from followup.cli.common import EXIT_CONFIG, Commands, a_date, config_option, finish
+from followup.cli.common import EXIT_CONFIG, Commands, a_date, config_option, exit_code, finish
 from followup.clock import SystemClock, business_date
 from followup.model import DivisionReport
+from followup.report import report_to_dict
+from followup.template_env import search_path
+from followup.template_languages import owner_language
 
 
 def register(commands: Commands) -> None:
@@ -42,12 +47,26 @@ def register(commands: Commands) -> None:
         description="Start the built-in Exact Online sandbox with a demo administration dated "
         "today, run the daily job against it over HTTP and write the mails as .eml files to "
         "outbox/ with outbox/index.html to look at them. A second run on the same day "
-        "delivers nothing new.",
+        "delivers nothing new. With --days N the administration is dated N-1 days ago and "
+        "played forward to today, one run each morning: the outbox holds the whole sequence, "
+        "day by day. It leaves .demo/followup.toml, the settings for `status`, `doctor`, "
+        "`pause` and `run --date` on the demo data.",
     )
     demo.add_argument(
         "--dir", type=Path, default=Path(), help="where outbox/ and .demo/ go (default: here)"
     )
-    demo.add_argument("--json", action="store_true", help="print the run report as JSON on stdout")
+    demo.add_argument(
+        "--days",
+        type=_days,
+        default=1,
+        metavar="N",
+        help="play the last N days, ending today, one run each morning (1 to 90; default: 1)",
+    )
+    demo.add_argument(
+        "--json",
+        action="store_true",
+        help='print the run report as JSON on stdout (with --days: {"days": [one per day]})',
+    )
 
     demo.set_defaults(handler=demo_command)
 
@@ -70,20 +89,42 @@ def run_command(args: argparse.Namespace) -> int:
         )
         return EXIT_CONFIG
     run_date = args.date or today
-    with bootstrap.build(config, clock) as app:
+    with bootstrap.build(config, clock, run_date) as app:
         result = service.run(app.deps, run_date, dry_run=args.dry_run, progress=_progress)
-    return finish(result, as_json=args.json)
+    language, templates = owner_language(config), search_path(config.mail.templates)
+    return finish(result, as_json=args.json, language=language, templates=templates)
+
+
+def _days(text: str) -> int:
+    """An argparse type: a number of days, 1 to 90."""
+    if not text.isdigit() or not 1 <= int(text) <= 90:
+        raise argparse.ArgumentTypeError(f"a number of days from 1 to 90, not {text!r}")
+    return int(text)
 
 
 def demo_command(args: argparse.Namespace) -> int:
-    """Run the daily job against the built-in sandbox."""
-    from followup.demo import OUTBOX, run_demo  # the sandbox is only loaded for the demo
+    """Run the daily job against the built-in sandbox, for today or for the last --days days."""
+    from followup import demo  # the sandbox is only loaded for the demo
 
     base: Path = args.dir
     say = (lambda text: print(text, file=sys.stderr)) if args.json else print
-    result = run_demo(base, SystemClock(), say)
-    code = finish(result, as_json=args.json)
+    if args.days > 1 and not args.verbose:  # each day's line has its notes: no log line too
+        logging.getLogger("followup.run").setLevel(logging.ERROR)
+    reports = demo.run_demo(base, SystemClock(), say, args.days)
+    if len(reports) == 1:
+        code = finish(reports[0], as_json=args.json)
+    elif args.json:
+        days = [report_to_dict(r) for r in reports]
+        print(json.dumps({"days": days}, indent=2, ensure_ascii=False))
+        code = max(exit_code(r) for r in reports)
+    else:
+        first, last = reports[0].run_date, reports[-1].run_date
+        print(f"\nThe {len(reports)} mornings from {first:%a %d %b} to {last:%a %d %b} together:")
+        print(demo.totals(reports))
+        code = max(exit_code(r) for r in reports)
     if not args.json:
-        index = (base / OUTBOX / "index.html").resolve()
+        index = (base / demo.OUTBOX / "index.html").resolve()
         print(f"\nOpen {index} to read the mails (the .eml files are beside it).")
+        config = (base / demo.STATE / demo.SETTINGS_FILE).resolve()
+        print(f"The demo's settings, for status, doctor, pause and run --date: --config {config}")
     return code

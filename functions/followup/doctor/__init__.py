@@ -1,9 +1,10 @@
 """`followup doctor`: every check a morning run depends on, each with its verdict and its cure.
 
-Settings, the Exact token store, the Exact token (used only while still valid: a refresh rotates
-the token pair and counts against the 200 token calls a day, so it happens only when asked),
-access to each division, the Gmail credentials against the configured modes, the ledger (a probe
-written and deleted), and the templates. A check never raises: any failure is a Check.
+Settings (and whether reminders say where to pay), the Exact token store, the Exact token (used
+only while still valid: a refresh rotates the token pair and counts against the 200 token calls a
+day, so it happens only when asked), access to each division, the Gmail credentials against the
+configured modes, the ledger (a probe written and deleted), and the templates. A check never
+raises: any failure is a Check.
 """
 
 from __future__ import annotations
@@ -12,14 +13,16 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
-from followup import bootstrap, settings
+from followup import bootstrap, iban, settings
 from followup.clock import business_date
-from followup.doctor.checks import Check, Impatient, ok, problem
+from followup.doctor.checks import Check, Impatient, ok, problem, warning
 from followup.doctor.exact import exact_checks
+from followup.doctor.mailbox import mailbox_checks
+from followup.doctor.paths import file_trouble, folder_trouble
 from followup.errors import ConfigError, FollowupError
 from followup.model import Pause
 from followup.ports import Clock
-from followup.settings import GmailMail, Settings, SqliteLedger
+from followup.settings import GmailMail, OutboxMail, Settings, SqliteLedger
 
 PROBE = "~followup-doctor-probe~"  # no customer code or invoice number looks like this
 
@@ -37,10 +40,18 @@ def run_checks(path: Path, clock: Clock, *, refresh: bool = False) -> Iterator[C
         )
         return
     yield ok("settings", _summary(path, config))
+    yield where_to_pay_check(config)
     patient = Impatient(clock)
-    with ExitStack() as resources:
-        yield from _guarded("Exact", lambda: exact_checks(config, patient, resources, refresh))
+    with ExitStack() as resources:  # a demo's settings: its sandbox serves while it is checked
+        yield from _guarded(
+            "Exact",
+            lambda: exact_checks(
+                bootstrap.embedded_exact(config, clock, resources), patient, resources, refresh
+            ),
+        )
     yield from _guarded("Gmail", lambda: iter([gmail_check(config)]))
+    yield from _guarded("outbox", lambda: iter(outbox_check(config)))
+    yield from _guarded("mailbox", lambda: mailbox_checks(config, clock))
     with ExitStack() as resources:
         yield from _guarded("ledger", lambda: iter([ledger_check(config, clock, resources)]))
     yield from _guarded("templates", lambda: iter([templates_check(config)]))
@@ -70,15 +81,37 @@ def _summary(path: Path, config: Settings) -> str:
     )
 
 
+def where_to_pay_check(config: Settings) -> Check:
+    """Reminders say where to pay: the company's IBAN, a payment link, or both."""
+    company, ways = config.company, []
+    if company.iban:
+        bic = f" (BIC {company.bic})" if company.bic else ""
+        holder = company.account_holder or company.name
+        ways.append(f"IBAN {iban.grouped(company.iban)}{bic} in the name of {holder}")
+    if config.mail.payment_link:
+        ways.append("a payment link per invoice")
+    if ways:
+        return ok("where to pay", "reminders give " + " and ".join(ways))
+    return warning(
+        "where to pay",
+        "reminders don't say where to pay: set company.iban",
+        'in [company]: iban = "NL.. .... .... .... .." (and account_holder when the account '
+        "is not in the company's name); a [mail] payment_link can come beside it",
+    )
+
+
 def gmail_check(config: Settings) -> Check:
     """The Gmail credentials can get a token with the scopes the configured modes need."""
     chosen = config.mail.transport
     if not isinstance(chosen, GmailMail):
-        return ok("Gmail", f"not used: mails are written to {chosen.path}")
+        where = chosen.path if isinstance(chosen, OutboxMail) else f"the mailbox {chosen.username}"
+        return ok("Gmail", f"not used: mails go to {where}")
     from followup.adapters.gmail_check import check_configured
 
     access = check_configured(
-        lambda: bootstrap.gmail_credentials(chosen, config.mail.mode),
+        lambda: bootstrap.gmail_credentials(
+            chosen, config.mail.mode, bootstrap.gmail_token_file(config)
+        ),
         user=str(chosen.user),
         delegation=chosen.delegation,
     )
@@ -87,11 +120,23 @@ def gmail_check(config: Settings) -> Check:
     return problem("Gmail", access.detail, access.fix)
 
 
+def outbox_check(config: Settings) -> list[Check]:
+    """With the outbox transport, its folder can be written (or made)."""
+    chosen = config.mail.transport
+    if not isinstance(chosen, OutboxMail):
+        return []
+    if trouble := folder_trouble(chosen.path, "[mail.transport] path"):
+        return [problem("outbox", *trouble)]
+    return [ok("outbox", f"mails are written to {chosen.path}")]
+
+
 def ledger_check(config: Settings, clock: Clock, resources: ExitStack) -> Check:
     """The ledger opens, and takes a write and a delete (a pause nobody matches)."""
     chosen = config.ledger
     if isinstance(chosen, SqliteLedger):
         where, fix = str(chosen.path), f"make {chosen.path.parent} writable for this user"
+        if trouble := file_trouble(chosen.path, "[ledger] path", example="ledger.sqlite3"):
+            return problem("ledger", *trouble)
     else:
         where = f"Firestore {chosen.project}/{chosen.database} ({chosen.collection_prefix}*)"
         fix = (
@@ -117,6 +162,12 @@ def templates_check(config: Settings) -> Check:
     wanted = ", ".join(sorted({*languages.map.values(), languages.default, languages.other}))
     try:
         bootstrap.open_composer(config)
+    except ConfigError as exc:  # a folder or a language that isn't there: a setting to correct
+        return problem(
+            "templates",
+            "; ".join(exc.problems),
+            "correct that setting (followup.example.toml explains each key)",
+        )
     except FollowupError as exc:
         where = config.mail.templates or "the built-in templates"
         return problem(

@@ -20,6 +20,7 @@ class Status(StrEnum):
     """A check's verdict."""
 
     OK = "OK"
+    WARNING = "WARNING"  # works, but customers will miss something; not a problem for the exit code
     PROBLEM = "PROBLEM"
     SKIPPED = "SKIPPED"  # could not be checked now; not a problem by itself
 
@@ -42,6 +43,11 @@ def ok(name: str, detail: str) -> Check:
 def problem(name: str, detail: str, fix: str) -> Check:
     """A check that failed, with what to do."""
     return Check(name, Status.PROBLEM, detail, fix)
+
+
+def warning(name: str, detail: str, fix: str) -> Check:
+    """A check that passed with something the owner should still set, and how."""
+    return Check(name, Status.WARNING, detail, fix)
 
 
 def skipped(name: str, why: str) -> Check:

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from followup import bootstrap
 from followup.doctor.checks import Bearer, Check, WouldWait, ok, problem, skipped
+from followup.doctor.paths import file_trouble
 from followup.errors import (
     ExactAuthError,
     ExactError,
@@ -53,6 +54,16 @@ def exact_checks(
 ) -> Iterator[Check]:
     """Token store, token, divisions."""
     place = tokens_place(config)
+    chosen = config.tokens
+    trouble = (
+        file_trouble(chosen.path, "[tokens] path", example="exact-tokens.json")
+        if isinstance(chosen, FileTokens)
+        else None
+    )
+    if trouble:
+        yield problem("token store", *trouble)  # no sign-in can store tokens there either
+        yield skipped("Exact token", "no place for tokens")
+        return
     try:
         tokens = bootstrap.open_token_store(config, clock, resources).load()
     except FollowupError as exc:

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
 
+from followup import reasons
 from followup.keys import mail_key, reminder_item
 from followup.model import DivisionData, MailKind, Mode, Plan, PlannedMail, Skip
 from followup.policy.calendar import is_working_day, next_working_day
@@ -76,15 +77,13 @@ def plan(
     if policy.confirmations_on_working_days_only and not is_working_day(run_date):
         confirmations = Plan((), ())
         resume: int | None = None  # keep the watermark: these payments are confirmed later
-        notes.append("not a working day: confirmations wait for the next one")
+        notes.append(reasons.CONFIRMATIONS_WAIT)
     else:
         confirmations = plan_confirmations(data, run_date, since, rules, history, today)
         resume = next_watermark(data, run_date, today)
     if policy.reminders_on_working_days_only and not is_working_day(run_date):
         reminders = Plan((), ())
-        notes.append(
-            f"not a working day: reminders wait until {next_working_day(run_date).isoformat()}"
-        )
+        notes.append(reasons.reminders_wait(next_working_day(run_date)))
     else:
         # An invoice paid in part in this window is acknowledged, with its balance, by the
         # confirmation: it isn't also reminded in the same run.
@@ -126,11 +125,8 @@ def _safety_cap(mails: tuple[PlannedMail, ...], cap: int) -> tuple[tuple[Planned
     sends = sum(1 for mail in mails if mail.mode is Mode.SEND)
     if sends <= cap:
         return mails, ""
-    note = (
-        f"SAFETY CAP: {sends} mails would have been sent, more than the cap of {cap}; "
-        "all were drafted instead. Check them, then raise policy.max_sends_per_run if right."
-    )
+    note = reasons.safety_cap(sends, cap)
     drafted = tuple(
-        replace(mail, mode=Mode.DRAFT, notes=(*mail.notes, "safety cap")) for mail in mails
+        replace(mail, mode=Mode.DRAFT, notes=(*mail.notes, reasons.SAFETY_CAPPED)) for mail in mails
     )
     return drafted, note

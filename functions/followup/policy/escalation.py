@@ -23,6 +23,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from followup import reasons
 from followup.model import LastReminder
 from followup.rules_settings import Policy
 
@@ -99,19 +100,11 @@ def _hold(
         term = policy.levels[-1].pay_within_days
         if since < term:
             until = last.run_date + timedelta(days=term)
-            return (
-                f"final notice of {last.run_date.isoformat()}: its term of {term} days runs "
-                f"until {until.isoformat()}"
-            ), False
+            return reasons.final_term(last.run_date, term, until), False
         if last.entries & set(open_entries):
-            return (
-                f"the final notice of {last.run_date.isoformat()} is unanswered: call the "
-                "customer or hand it over; no more automatic reminders"
-            ), True
+            return reasons.final_unanswered(last.run_date), True
     interval = policy.reminder_interval_days
     if since < interval:
-        return (
-            f"reminded on {last.run_date.isoformat()}; the next reminder can go from "
-            f"{(last.run_date + timedelta(days=interval)).isoformat()} (one per {interval} days)"
-        ), False
+        next_day = last.run_date + timedelta(days=interval)
+        return reasons.interval(last.run_date, next_day, interval), False
     return "", False

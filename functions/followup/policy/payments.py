@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from followup import reasons
 from followup.keys import mail_key
 from followup.model import (
     DivisionData,
@@ -100,9 +101,9 @@ def contradictions(data: DivisionData, today: date) -> dict[str, tuple[str, list
         if line.status == MATCHED and line.transaction_type == INVOICE:
             matched[line.entry_id] += line.amount
         if day is not None and day > today and line.status == MATCHED:
-            reason = f"Exact dates the payment {day.isoformat()}, after today: check the booking"
+            reason = reasons.payment_after_today(day)
         elif line.status == MATCHED and line.id in open_ids:
-            reason = "Exact shows this invoice both matched and open: check it in Exact"
+            reason = reasons.MATCHED_AND_OPEN
         else:
             continue
         numbers = found.setdefault(line.account_id, (reason, []))[1]
@@ -114,7 +115,7 @@ def contradictions(data: DivisionData, today: date) -> dict[str, tuple[str, list
             and line.status == MATCHED
             and matched[line.entry_id] > abs(line.invoice_total)
         ):
-            reason = "Exact shows more paid on this invoice than its total: check the matching"
+            reason = reasons.OVERPAID
             numbers = found.setdefault(line.account_id, (reason, []))[1]
             if line.invoice_number not in numbers:
                 numbers.append(line.invoice_number)
@@ -186,8 +187,7 @@ def plan_confirmations(
     skips += [
         Skip(
             data.division, MailKind.CONFIRMATION, customer_of(data, line.account_id),
-            "a part payment Exact shows as one open row: what was received can't be read "
-            "from it, so no thank-you", (line.invoice_number,),
+            reasons.PART_PAYMENT_ONE_ROW, (line.invoice_number,),
         )
         for line in part_paid_in_one_row(data, since, run_date)
         if line.account_id not in doubtful
@@ -212,10 +212,9 @@ def plan_confirmations(
                 refunds[line.account_id].append(line)
         elif line.id in by_credit_note or line.id in unclear:
             reason = (
-                "settled by a credit note, not by a payment: no thank-you"
+                reasons.SETTLED_BY_CREDIT_NOTE
                 if line.id in by_credit_note
-                else "a credit note and a payment on the same day: which invoice was paid "
-                "with money can't be told, so no thank-you"
+                else reasons.CREDIT_NOTE_AND_PAYMENT
             )
             customer = customer_of(data, line.account_id)
             numbers = (line.invoice_number,)
@@ -303,7 +302,7 @@ def _mail(
         variant = "refund"
     elif received >= settings.large_payment:
         variant, mode = "personal", Mode.DRAFT
-        notes.append(f"large payment ({received}): drafted for a personal touch")
+        notes.append(reasons.large_payment(received))
     since = account.first_invoice if account else None
     # Welcome only a customer whose oldest invoice is among these, and recent.
     first_time = bool(
@@ -376,7 +375,7 @@ def done_skips(
     data: DivisionData, kind: MailKind, numbers: Mapping[str, list[str]]
 ) -> tuple[Skip, ...]:
     """Report lines for mails an earlier run already delivered."""
-    reason = "already delivered by an earlier run"
+    reason = reasons.ALREADY_DELIVERED
     return tuple(
         Skip(data.division, kind, customer_of(data, account_id), reason, tuple(nums))
         for account_id, nums in sorted(numbers.items())

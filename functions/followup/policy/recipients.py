@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from email_validator import EmailNotValidError, validate_email
 
+from followup import reasons
 from followup.model import Account, Contact, DivisionData, Receivable, Recipient
 from followup.settings import Languages
 
@@ -16,7 +17,7 @@ def find_recipient(
     """The receivable's contact, else the account's e-mail, else the main contact's."""
     account = data.accounts.get(account_id)
     if account is None:
-        return None, "account not found in Exact"
+        return None, reasons.ACCOUNT_NOT_FOUND
     main = data.contacts.get(account.main_contact_id or "")
     candidates: list[tuple[str, Contact | None]] = []
     for contact_id in contact_ids:
@@ -39,8 +40,8 @@ def find_recipient(
             continue
         return _recipient(account, person, normalized, languages), ""
     if invalid:
-        return None, f"invalid e-mail address in Exact: {invalid!r}"
-    return None, "no e-mail address in Exact (account and contacts)"
+        return None, reasons.invalid_email(invalid)
+    return None, reasons.NO_EMAIL
 
 
 def _recipient(

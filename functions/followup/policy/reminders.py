@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from urllib.parse import quote
 
+from followup import reasons
 from followup.keys import mail_key, reminder_item
 from followup.model import (
     Customer,
@@ -81,7 +82,7 @@ def plan_reminders(
         if isinstance(planned, PlannedMail):
             mails.append(planned)
             if step.waiting:
-                why = "waits: today's final notice lists only the invoices at that level"
+                why = reasons.FINAL_WAITS
                 held.append(Skip(data.division, MailKind.REMINDER, customer, why, step.waiting))
         else:
             skips.append(planned)
@@ -170,12 +171,12 @@ def _mail(
 
     account = data.accounts.get(account_id)
     if account is not None and account.blocked:
-        return skip("account blocked in Exact")
+        return skip(reasons.BLOCKED)
     if customer.code in rules.suppress.customers:
-        return skip("on the do-not-chase list in the settings")
+        return skip(reasons.DO_NOT_CHASE)
     pause = history.paused(customer.code, data.division, run_date)
     if pause is not None:
-        return skip(f"paused until {pause.until.isoformat()}: {pause.reason}")
+        return skip(reasons.paused(pause.until, pause.reason))
     unmatched = [
         line.amount
         for line in lines
@@ -183,10 +184,7 @@ def _mail(
     ]
     credit = -sum(unmatched, Decimal(0))
     if credit > 0:
-        return skip(
-            f"an unmatched payment or credit note of {credit} is waiting in Exact: "
-            "match it before reminding"
-        )
+        return skip(reasons.unmatched_credit(credit, lines[0].currency))
     recipient, why = find_recipient(data, account_id, contacts_of(lines), rules.languages)
     if recipient is None:
         return skip(why)
@@ -213,12 +211,12 @@ def _compose_plan(
     call = total_dc > policy.tiers.call_above
     if call:
         mode = Mode.DRAFT
-        notes.append(f"outstanding {total_dc} above {policy.tiers.call_above}: drafted, call")
+        notes.append(reasons.call(total_dc, policy.tiers.call_above))
     if total_dc >= policy.tiers.formal_from and TONES.index(tone) < TONES.index("businesslike"):
         tone = "businesslike"
-        notes.append(f"outstanding {total_dc} from {policy.tiers.formal_from}: formal tone")
+        notes.append(reasons.formal_tone(total_dc, policy.tiers.formal_from))
     if step.tone > max(level for _, level in listed):
-        notes.append(f"tone kept at level {step.tone}: the last reminder's invoices are open")
+        notes.append(reasons.tone_kept(step.tone))
     item_ids = tuple(sorted(reminder_item(i.line.item_id, level) for i, level in listed))
     return PlannedMail(
         key=mail_key(data.division, MailKind.REMINDER, customer.code, step.tone, item_ids),

@@ -1,0 +1,162 @@
+"""Where a mailbox's OAuth2 refresh token lives: beside the Exact tokens, in the token store of
+`[tokens]`. "file": one JSON file (`mailbox-tokens.json` next to the Exact token file, mode
+0600, replaced atomically, an flock around read-modify-write), one entry per mailbox. In the
+cloud: a Secret Manager secret (each save adds a version and destroys the older ones).
+
+The value is never logged, never in an exception or a repr.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from followup.errors import TokenStoreError
+
+FILE_NAME = "mailbox-tokens.json"
+
+
+class RefreshTokenStore(Protocol):
+    """One mailbox's refresh token: load it, replace it."""
+
+    where: str
+
+    def load(self) -> str | None:
+        """The stored refresh token, or None when there is none yet."""
+        ...
+
+    def save(self, refresh_token: str) -> None:
+        """Replace the stored refresh token."""
+        ...
+
+
+class FileRefreshToken:
+    """One entry (`name`, e.g. "gmail:owner@example.nl") of the local mailbox token file."""
+
+    def __init__(self, path: Path, name: str) -> None:
+        self.path = path
+        self.name = name
+        self.where = f"{path} ({name})"
+
+    def __repr__(self) -> str:
+        return f"FileRefreshToken({str(self.path)!r}, {self.name!r})"
+
+    def load(self) -> str | None:
+        """The entry's refresh token, or None."""
+        entry = self._read().get(self.name)
+        token = entry.get("refresh_token") if isinstance(entry, dict) else None
+        return token if isinstance(token, str) and token else None
+
+    def save(self, refresh_token: str) -> None:
+        """Write the entry, keeping the file's other entries."""
+        with self._locked():
+            data = self._read()
+            saved = datetime.now(UTC).isoformat(timespec="seconds")
+            data[self.name] = {"refresh_token": refresh_token, "saved_at": saved}
+            self._write(json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+    def _read(self) -> dict[str, Any]:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return {}
+        except (OSError, UnicodeDecodeError) as exc:
+            raise TokenStoreError(f"token file {self.path} can't be read: {_reason(exc)}") from None
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise TokenStoreError(
+                f"token file {self.path} is not valid JSON ({exc.msg} at line {exc.lineno}); "
+                "delete it and give consent again"
+            ) from None
+        if not isinstance(data, dict):
+            raise TokenStoreError(f"token file {self.path} does not hold a JSON object")
+        return data
+
+    def _write(self, text: str) -> None:
+        temp: str | None = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd, temp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                os.fchmod(handle.fileno(), 0o600)
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp, self.path)
+            temp = None
+        except OSError as exc:
+            raise TokenStoreError(
+                f"token file {self.path} can't be written: {_reason(exc)}"
+            ) from None
+        finally:
+            if temp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(temp)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        lock = self.path.with_name(self.path.name + ".lock")
+        try:
+            lock.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise TokenStoreError(f"lock file {lock} can't be opened: {_reason(exc)}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
+
+class SecretRefreshToken:
+    """A refresh token in a Secret Manager secret (`projects/P/secrets/S`)."""
+
+    def __init__(self, client: Any, secret: str, timeout_seconds: float = 20.0) -> None:
+        self._client = client
+        self.secret = secret
+        self.where = f"the Secret Manager secret {secret}"
+        self._timeout = timeout_seconds
+
+    def __repr__(self) -> str:
+        return f"SecretRefreshToken({self.secret!r})"
+
+    def load(self) -> str | None:
+        """The latest version's text; None when the secret has no version yet."""
+        from google.api_core import exceptions as gexc
+
+        try:
+            version = self._client.access_secret_version(
+                name=f"{self.secret}/versions/latest", timeout=self._timeout
+            )
+        except gexc.NotFound:
+            return None
+        except gexc.GoogleAPIError as exc:
+            raise TokenStoreError(
+                f"{self.where} can't be read ({type(exc).__name__}): grant this service "
+                "account secretAccessor on it"
+            ) from None
+        return bytes(version.payload.data).decode("utf-8").strip() or None
+
+    def save(self, refresh_token: str) -> None:
+        """Add a version; destroy the enabled ones before it."""
+        from followup.adapters.gmail_consent import store_secret
+        from followup.loopback import ConsentError
+
+        try:
+            store_secret(self._client, self.secret, refresh_token, self._timeout)
+        except ConsentError as exc:
+            raise TokenStoreError(str(exc)) from None
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return type(exc).__name__

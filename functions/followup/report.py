@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from followup import reasons
 from followup.digest import digest_context, line
-from followup.model import MailKind, Outcome, ReportEntry, RunReport, UnreadableRow
+from followup.model import (
+    DivisionReport,
+    MailKind,
+    Outcome,
+    ReportEntry,
+    RunReport,
+    UnreadableRow,
+)
 from followup.template_env import checked_segment, default_template_dir, environment, load, render
 
 
@@ -102,3 +109,22 @@ def summary(report: RunReport, language: str = "nl", template_dirs: Sequence[Pat
     context["digest"] = line(report.digest) if report.digest is not None else None
     context["phrases"] = load(env, [f"digest/{lang}/phrases.j2"]).name
     return render(env, ["digest/summary.txt.j2"], context).rstrip()
+
+
+def progress(
+    language: str = "nl", template_dirs: Sequence[Path] = ()
+) -> Callable[[DivisionReport], str]:
+    """The line `followup run` prints as each division finishes, in the owner's language
+    (the `progress` macro of templates/digest/<language>/phrases.j2)."""
+    env = environment(list(template_dirs) or [default_template_dir()], html=False)
+    lang = checked_segment(language.strip().lower(), "folder")
+    name = load(env, [f"digest/{lang}/phrases.j2"]).name
+    line_of = env.from_string(
+        "{% import phrases as say with context %}{{ say.progress(d, count) }}"
+    )
+
+    def say(division: DivisionReport) -> str:
+        text = line_of.render(phrases=name, d=division, count=len(division.entries))
+        return " ".join(text.split())
+
+    return say

@@ -235,3 +235,13 @@ def test_the_json_report_keeps_the_english_reason_with_its_code_and_values() -> 
     assert call["note_codes"] == ["call"]
     assert (call["level"], call["variant"]) == (2, "businesslike")
     assert data["divisions"][0]["note_codes"] == ["reminders_wait"]
+
+
+def test_the_progress_line_speaks_the_owners_language() -> None:
+    from followup.model import DivisionReport
+    from followup.report import progress
+
+    done, failed = DivisionReport(123456), DivisionReport(654321, error="Exact: 503")
+    assert progress("nl")(done) == "administratie 123456: 0 besluiten"
+    assert progress("nl")(failed) == "administratie 654321: mislukt: Exact: 503"
+    assert progress("en")(done) == "division 123456: 0 decisions"

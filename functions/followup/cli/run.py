@@ -8,10 +8,9 @@ import logging
 import sys
 from pathlib import Path
 
-from followup import bootstrap, service, settings
+from followup import bootstrap, report, service, settings
 from followup.cli.common import EXIT_CONFIG, Commands, a_date, config_option, exit_code, finish
 from followup.clock import SystemClock, business_date
-from followup.model import DivisionReport
 from followup.report import report_to_dict
 from followup.template_env import search_path
 from followup.template_languages import owner_language
@@ -71,11 +70,6 @@ def register(commands: Commands) -> None:
     demo.set_defaults(handler=demo_command)
 
 
-def _progress(division: DivisionReport) -> None:
-    state = "failed: " + division.error if division.error else f"{len(division.entries)} decisions"
-    print(f"division {division.division}: {state}", file=sys.stderr)
-
-
 def run_command(args: argparse.Namespace) -> int:
     """Run the daily job for a settings file."""
     config = settings.load(args.config)
@@ -90,8 +84,14 @@ def run_command(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     run_date = args.date or today
     with bootstrap.build(config, clock, run_date) as app:
-        result = service.run(app.deps, run_date, dry_run=args.dry_run, progress=_progress)
-    language, templates = owner_language(config), search_path(config.mail.templates)
+        language, templates = owner_language(config), search_path(config.mail.templates)
+        line = report.progress(language, templates)
+        result = service.run(
+            app.deps,
+            run_date,
+            dry_run=args.dry_run,
+            progress=lambda d: print(line(d), file=sys.stderr),
+        )
     return finish(result, as_json=args.json, language=language, templates=templates)
 
 

@@ -87,12 +87,16 @@ def reads(involved: str, limits: Limits) -> tuple[list[tuple[Measured, int | Non
         with ExactClient(sandbox.base_url, auth, clock) as client:
             source = ExactOnlineSource(client)
             read = partial(source.read, DIVISION, watermark, yesterday)
-            run = measure(f"{involved}: from the watermark", sandbox, DIVISION, read, clock)
+            run = measure(f"{involved}: first read", sandbox, DIVISION, read, clock)
+            # What that read learnt of the listings is kept with the watermark: the next read.
+            learnt = dict(run.data.listing_pages)
+            read = partial(source.read, DIVISION, watermark, yesterday, learnt)
+            daily = measure(f"{involved}: next read", sandbox, DIVISION, read, clock)
         auth.close()
         statuses = sorted({status for division, _, status in sandbox.served() if division})
-        print(f"  statuses answered: {statuses}", flush=True)
+        print(f"  statuses answered: {statuses}; learnt {learnt}", flush=True)
         totals: Census = sandbox.info["census"]
-        return [(run, watermark)], totals
+        return [(run, watermark), (daily, watermark)], totals
 
 
 def report(shapes: list[tuple[list[tuple[Measured, int | None]], Census]]) -> None:

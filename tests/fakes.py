@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -62,7 +62,13 @@ class FakeSource:
     def divisions(self) -> list[int]:
         return sorted(self.data)
 
-    def read(self, division: int, since: int | None, first_day: date) -> DivisionData:
+    def read(
+        self,
+        division: int,
+        since: int | None,
+        first_day: date,
+        listing_pages: Mapping[str, int] | None = None,
+    ) -> DivisionData:
         self.reads.append((division, since, first_day))
         if division in self.failing:
             raise self.failing[division]

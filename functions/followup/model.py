@@ -148,6 +148,9 @@ class Watermark:
     sync_timestamp: int
     run_date: date
     complete: bool = True
+    # Pages of the division's full listings last read to their end ("CRM/Accounts": 20): what
+    # tells the next run whether a listing or ID filters read its customers in fewer calls.
+    listing_pages: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,7 @@ class DivisionData:
     next_watermark: int  # the sync row version to continue from next time
     exact_calls: int = 0  # API calls it took to read this
     caught_up: bool = True  # False: the payment history isn't read to its end yet (first runs)
+    listing_pages: tuple[tuple[str, int], ...] = ()  # listings read to their end: pages each
     unreadable: tuple[UnreadableRow, ...] = ()  # rows this read left out: they need a look
 
 

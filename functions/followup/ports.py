@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime
 from decimal import Decimal
@@ -44,7 +44,13 @@ class ExactSource(Protocol):
         """Every division the token can see."""
         ...
 
-    def read(self, division: int, since: int | None, first_day: date) -> DivisionData:
+    def read(
+        self,
+        division: int,
+        since: int | None,
+        first_day: date,
+        listing_pages: Mapping[str, int] | None = None,
+    ) -> DivisionData:
         """Payment lines changed since row version `since` (on a first run: since `first_day`),
         every open receivable, and the accounts and contacts they involve."""
         ...

@@ -90,7 +90,12 @@ def run_division(
         today = max(business_date(deps.clock.now()), run_date)
         watermark = deps.runlog.watermark(division)
         since = policy.window_start(watermark, run_date, deps.rules.policy)
-        data = deps.source.read(division, watermark.sync_timestamp if watermark else None, since)
+        data = deps.source.read(
+            division,
+            watermark.sync_timestamp if watermark else None,
+            since,
+            dict(watermark.listing_pages) if watermark else None,
+        )
         _note_read(result, data)
         result.outstanding, result.overdue = _balances(data, run_date)
         history = _history(deps, division, data, run_date)
@@ -163,9 +168,10 @@ def _next(
         # A run for a past date never takes the window back: the next run's starts from the
         # latest run date the watermark has seen.
         latest = max(run_date, watermark.run_date) if watermark and watermark.complete else run_date
-        return Watermark(max(resume_from, watermark.sync_timestamp if watermark else 0), latest)
+        stamp = max(resume_from, watermark.sync_timestamp if watermark else 0)
+        return Watermark(stamp, latest, listing_pages=data.listing_pages)
     first = watermark.run_date if watermark is not None else run_date
-    return Watermark(resume_from, first, complete=False)
+    return Watermark(resume_from, first, complete=False, listing_pages=data.listing_pages)
 
 
 def _history(deps: Deps, division: int, data: DivisionData, run_date: date) -> History:

@@ -690,3 +690,28 @@ def test_lines_that_cannot_be_told_apart_are_refused(change: dict[str, Any], rea
         receivable(LINE | change)
 
 
+
+
+def test_a_known_listing_size_picks_the_cheaper_way_outright_and_a_full_listing_teaches_it(
+    state: SandboxState, source: ExactOnlineSource
+) -> None:
+    involved = many_customers(state, 2100, involved_every=30)  # 70 involved: 3 filters each
+
+    learnt = source.read(DIVISION, since=1, first_day=date(2026, 3, 1))  # probes: 2 pages
+    # Stopped before the end: the listing has at least 3 pages, so filters are no dearer.
+    assert dict(learnt.listing_pages) == {"CRM/Accounts": 3, "CRM/Contacts": 3}
+    calls = len(state.calls)
+    known = {"CRM/Accounts": 3, "CRM/Contacts": 3}  # the listings are 3 pages: filters win
+    data = source.read(DIVISION, since=1, first_day=date(2026, 3, 1), listing_pages=known)
+    assert set(data.accounts) == involved
+    fresh = paths(state)[calls:]
+    assert "GET sync/CRM/Accounts" not in fresh
+    assert fresh.count("GET crm/Accounts") == 3
+
+    small = {"CRM/Accounts": 2, "CRM/Contacts": 2}  # a listing of 2 pages beats 3 filters
+    calls = len(state.calls)
+    data = source.read(DIVISION, since=1, first_day=date(2026, 3, 1), listing_pages=small)
+    fresh = paths(state)[calls:]
+    assert fresh.count("GET sync/CRM/Accounts") == 3  # read to its end, however long
+    assert "GET crm/Accounts" not in fresh
+    assert dict(data.listing_pages) == {"CRM/Accounts": 3, "CRM/Contacts": 3}  # and learnt

@@ -138,6 +138,9 @@ def test_the_watermark_is_kept_per_division(ledger: Any) -> None:
     ledger.advance(100, Watermark(43, date(2026, 11, 24)))
     assert ledger.watermark(100) == Watermark(43, date(2026, 11, 24))
     assert ledger.watermark(200) is None
+    pages = (("CRM/Accounts", 20), ("CRM/Contacts", 21))
+    ledger.advance(100, Watermark(44, date(2026, 11, 25), listing_pages=pages))
+    assert ledger.watermark(100) == Watermark(44, date(2026, 11, 25), listing_pages=pages)
 
 
 def test_a_second_holder_of_a_division_is_refused_and_others_are_free(

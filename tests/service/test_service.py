@@ -470,3 +470,15 @@ def test_one_reminder_per_interval_counts_run_dates_not_the_clock() -> None:
     later = service.run(deps, RUN)  # 22 days late, a week after the 16th: the second may go
     assert outcomes(later, MailKind.REMINDER) == ["drafted"]
     assert not [e for e in later.entries() if "reminded on" in e.reason]
+
+
+def test_what_a_read_learnt_of_the_listings_is_kept_with_the_watermark() -> None:
+    from dataclasses import replace
+
+    deps = make()
+    pages = (("CRM/Accounts", 20),)
+    deps.source.data[DIV] = replace(deps.source.data[DIV], listing_pages=pages)
+
+    service.run(deps, RUN)
+
+    assert deps.ledger.watermarks[DIV].listing_pages == pages

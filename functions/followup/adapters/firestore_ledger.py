@@ -310,6 +310,7 @@ class FirestoreLedger:
             "sync_timestamp": watermark.sync_timestamp,
             "run_date": watermark.run_date.isoformat(),
             "complete": watermark.complete,
+            "listing_pages": dict(watermark.listing_pages),
             "updated_at": now,
             "expire_at": now + self._keep,
         }

@@ -58,6 +58,7 @@ class Watermarks:
             int(data["sync_timestamp"]),
             date.fromisoformat(data["run_date"]),
             bool(data.get("complete", True)),
+            tuple(sorted((str(k), int(v)) for k, v in (data.get("listing_pages") or {}).items())),
         )
 
     def advance(self, division: int, fields: dict[str, Any]) -> None:

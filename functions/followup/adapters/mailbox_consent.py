@@ -13,7 +13,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from followup.adapters.mailbox_oauth import MICROSOFT_SCOPES, microsoft_app
+from followup.adapters.mailbox_oauth import MICROSOFT_SCOPES, NOT_INSTALLED, microsoft_app
+from followup.errors import MailerAuthError
 from followup.loopback import ConsentError
 
 
@@ -26,10 +27,12 @@ def microsoft_consent(
     timeout_seconds: float = 300.0,
 ) -> str:
     """The device code sign-in; the refresh token Microsoft gave."""
-    import requests
-
     try:
-        app = microsoft_app(client_id, authority, ca_file)
+        import requests
+    except ImportError:
+        raise MailerAuthError(NOT_INSTALLED) from None
+    try:
+        app = microsoft_app(client_id, authority, ca_file)  # it reads the authority's metadata
         flow = app.initiate_device_flow(scopes=list(MICROSOFT_SCOPES))
     except (requests.RequestException, ValueError) as exc:
         raise ConsentError(

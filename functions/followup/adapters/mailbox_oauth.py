@@ -28,6 +28,10 @@ MICROSOFT_SCOPES = (
 )
 GOOGLE_SCOPES = ("https://mail.google.com/",)
 CONSENT = "run `followup auth mailbox` to give consent again"
+NOT_INSTALLED = (
+    "OAuth2 sign-in needs MSAL and google-auth: install followup with its `cloud` extra "
+    "(pip install -e '.[cloud]')"
+)
 _MARGIN = timedelta(seconds=60)
 
 
@@ -83,8 +87,11 @@ def google_exchange(
     """Refresh at Google's token endpoint (google-auth)."""
 
     def exchange(refresh_token: str) -> Granted:
-        from google.auth import exceptions as auth_exceptions
-        from google.auth.transport.requests import Request
+        try:
+            from google.auth import exceptions as auth_exceptions
+            from google.auth.transport.requests import Request
+        except ImportError:
+            raise MailerAuthError(NOT_INSTALLED) from None
 
         from followup.adapters.gmail_credentials import user_credentials
 
@@ -111,8 +118,11 @@ def microsoft_app(
     client_id: str, authority: str, ca_file: Path | None = None, timeout: float = 30.0
 ) -> Any:
     """MSAL's public client for the authority (a tenant of login.microsoftonline.com)."""
-    import msal  # type: ignore[import-untyped]
-    import requests
+    try:
+        import msal  # type: ignore[import-untyped]
+        import requests
+    except ImportError:
+        raise MailerAuthError(NOT_INSTALLED) from None
 
     class Session(requests.Session):
         """Every request verifies with `ca_file` (REQUESTS_CA_BUNDLE would win over a

@@ -64,7 +64,8 @@ CREATE TABLE IF NOT EXISTS watermarks (
     division INTEGER PRIMARY KEY,
     sync_timestamp INTEGER NOT NULL,
     run_date TEXT NOT NULL,
-    complete INTEGER NOT NULL DEFAULT 1  -- 0: the first run's history read isn't finished
+    complete INTEGER NOT NULL DEFAULT 1,  -- 0: the first run's history read isn't finished
+    listing_pages TEXT NOT NULL DEFAULT '{}'  -- JSON: pages of listings read to their end
 );
 CREATE TABLE IF NOT EXISTS pauses (
     target TEXT NOT NULL,
@@ -95,6 +96,8 @@ def _migrate(db: sqlite3.Connection) -> None:
     columns = {row[1] for row in db.execute("PRAGMA table_info(watermarks)")}
     if "complete" not in columns:
         db.execute("ALTER TABLE watermarks ADD COLUMN complete INTEGER NOT NULL DEFAULT 1")
+    if "listing_pages" not in columns:
+        db.execute("ALTER TABLE watermarks ADD COLUMN listing_pages TEXT NOT NULL DEFAULT '{}'")
     if "run_date" not in {row[1] for row in db.execute("PRAGMA table_info(claims)")}:
         db.execute("ALTER TABLE claims ADD COLUMN run_date TEXT")
 
@@ -351,26 +354,31 @@ class SqliteLedger:
     def watermark(self, division: int) -> Watermark | None:
         """The division's watermark, if it ran before."""
         row = self._db.execute(
-            "SELECT sync_timestamp, run_date, complete FROM watermarks WHERE division = ?",
+            "SELECT sync_timestamp, run_date, complete, listing_pages FROM watermarks"
+            " WHERE division = ?",
             (division,),
         ).fetchone()
-        return Watermark(row[0], date.fromisoformat(row[1]), bool(row[2])) if row else None
+        if row is None:
+            return None
+        pages = tuple(sorted((str(k), int(v)) for k, v in json.loads(row[3] or "{}").items()))
+        return Watermark(row[0], date.fromisoformat(row[1]), bool(row[2]), pages)
 
     def advance(self, division: int, watermark: Watermark) -> None:
         """Store the new watermark; one behind the stored row version is ignored (a stale run
         never moves it back)."""
         with self._tx() as db:
             db.execute(
-                "INSERT INTO watermarks (division, sync_timestamp, run_date, complete)"
-                " VALUES (?, ?, ?, ?) ON CONFLICT (division) DO UPDATE SET"
+                "INSERT INTO watermarks (division, sync_timestamp, run_date, complete,"
+                " listing_pages) VALUES (?, ?, ?, ?, ?) ON CONFLICT (division) DO UPDATE SET"
                 " sync_timestamp = excluded.sync_timestamp, run_date = excluded.run_date,"
-                " complete = excluded.complete"
+                " complete = excluded.complete, listing_pages = excluded.listing_pages"
                 " WHERE excluded.sync_timestamp >= watermarks.sync_timestamp",  # never back
                 (
                     division,
                     watermark.sync_timestamp,
                     watermark.run_date.isoformat(),
                     int(watermark.complete),
+                    json.dumps(dict(watermark.listing_pages)),
                 ),
             )
 

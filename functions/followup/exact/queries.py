@@ -18,7 +18,7 @@ receipt stays among the outstanding items (see docs/exact-data.md).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -97,19 +97,27 @@ class ExactOnlineSource:
         rows = self._client.get_all(f"{current}/system/Divisions", {"$select": "Code"})
         return sorted({int(row["Code"]) for row in rows if row.get("Code") is not None})
 
-    def read(self, division: int, since: int | None, first_day: date) -> DivisionData:
+    def read(
+        self,
+        division: int,
+        since: int | None,
+        first_day: date,
+        listing_pages: Mapping[str, int] | None = None,
+    ) -> DivisionData:
         """Payment lines changed since row version `since` (None: from the start of the sync)
         and dated on or after `first_day`, every open receivable line, and the accounts and
-        contacts of all those lines."""
+        contacts of all those lines. `listing_pages`: what an earlier read learnt of the size
+        of the accounts and contacts listings (see `_by_ids`)."""
+        known = dict(listing_pages or {})
         calls_before = self._client.calls[division]
         skipped_before = len(self.skipped_rows)
         payments, next_watermark, caught_up = self._changed_lines(division, since or 1, first_day)
         open_items = self._open_items(division)
         lines = payments + open_items
-        accounts = self._accounts(division, {line.account_id for line in lines})
+        accounts = self._accounts(division, {line.account_id for line in lines}, known)
         contact_ids = {line.contact_id for line in lines if line.contact_id}
         contact_ids |= {a.main_contact_id for a in accounts.values() if a.main_contact_id}
-        contacts = self._contacts(division, contact_ids)
+        contacts = self._contacts(division, contact_ids, known)
         payers = {line.account_id for line in payments if line.status == MATCHED}
         firsts = self._first_invoices(division, payers & set(accounts))
         accounts = {
@@ -126,6 +134,7 @@ class ExactOnlineSource:
             next_watermark=next_watermark,
             exact_calls=self._client.calls[division] - calls_before,
             caught_up=caught_up,
+            listing_pages=tuple(sorted(known.items())),
             unreadable=tuple(self.skipped_rows[skipped_before:]),
         )
 
@@ -205,9 +214,11 @@ class ExactOnlineSource:
                     oldest[key] = min(oldest.get(key, day), day)
         return oldest
 
-    def _accounts(self, division: int, ids: set[str]) -> dict[str, Account]:
+    def _accounts(
+        self, division: int, ids: set[str], known: dict[str, int]
+    ) -> dict[str, Account]:
         endpoint = f"{division}/crm/Accounts"
-        rows = self._by_ids(division, "CRM/Accounts", ACCOUNT_FIELDS, ids)
+        rows = self._by_ids(division, "CRM/Accounts", ACCOUNT_FIELDS, ids, known)
         wanted = _lowered(ids)
         found = {a.id: a for a in self._mapped(division, endpoint, rows, account)
                  if a.id.lower() in wanted}  # fmt: skip
@@ -227,29 +238,41 @@ class ExactOnlineSource:
             if row.get("ID") and row.get("Code")
         }
 
-    def _contacts(self, division: int, ids: set[str]) -> dict[str, Contact]:
+    def _contacts(
+        self, division: int, ids: set[str], known: dict[str, int]
+    ) -> dict[str, Contact]:
         endpoint = f"{division}/crm/Contacts"
-        rows = self._by_ids(division, "CRM/Contacts", CONTACT_FIELDS, ids)
+        rows = self._by_ids(division, "CRM/Contacts", CONTACT_FIELDS, ids, known)
         wanted = _lowered(ids)
         return {c.id: c for c in self._mapped(division, endpoint, rows, contact)
                 if c.id.lower() in wanted}  # fmt: skip
 
     def _by_ids(
-        self, division: int, name: str, fields: tuple[str, ...], ids: set[str]
+        self,
+        division: int,
+        name: str,
+        fields: tuple[str, ...],
+        ids: set[str],
+        known: dict[str, int],
     ) -> list[Row]:
         """The rows of `crm/<name>` with these IDs, in the fewest calls Exact's contract allows:
         `ID eq` filters on the standard endpoint (one page, 60 rows, a call: exact/batches.py)
-        or the whole listing of `sync/<name>` (1,000 rows a page). Which is fewer depends on
-        the administration's size, unknown beforehand: the listing is read only as long as it
-        costs fewer calls than the filters would; the IDs it didn't reach by then are asked
-        for with filters. So a run costs at most about the cheaper of the two, plus one call.
+        or the whole listing of `sync/<name>` (1,000 rows a page).
+
+        Which is fewer depends on the listing's length. What a read learns of it is kept with
+        the watermark (`known`: the page count of a listing read to its end, or at least one
+        more than the pages read before stopping), and the next read takes the cheaper way
+        outright. Knowing nothing yet, the listing is read only as long as it costs fewer calls
+        than the filters would, and the IDs it didn't reach by then are filtered: at worst about
+        twice the cheaper way, once per division.
         """
         resource = f"crm/{name.split('/', 1)[1]}"  # CRM/Accounts -> crm/Accounts
         standard = f"{division}/{resource}"
         literals = self._guid_literals(division, standard, ids)
         most = contract().endpoint(resource).page_size
         filters = list(id_filters("ID", literals, most=most))
-        if len(filters) <= 1:
+        pages = known.get(name)
+        if len(filters) <= 1 or (pages is not None and pages >= len(filters)):
             return self._filtered(standard, fields, filters)
         wanted, rows = _lowered(ids), []
         listing = self._client.pages(
@@ -258,8 +281,10 @@ class ExactOnlineSource:
         for count, (page, more) in enumerate(listing, start=1):
             rows += [row for row in page if str(row.get("ID") or "").lower() in wanted]
             if not more:
+                known[name] = count
                 return rows
-            if count >= len(filters) - 1:
+            if name not in known and count >= len(filters) - 1:
+                known[name] = count + 1  # at least: the next read knows filters are cheaper
                 break
         seen = {str(row.get("ID") or "").lower() for row in rows}
         rest = [x for x in literals if x[5:-1].lower() not in seen]

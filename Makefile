@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/pip install --disable-pip-version-check -q -c constraints.txt
 
-.PHONY: demo test install install-dev spamassassin dovecot lint typecheck lock clean \
+.PHONY: demo test install install-dev spamassassin poppler dovecot lint typecheck lock clean \
 	requirements package checkov
 
 $(BIN)/python:
@@ -32,6 +32,11 @@ spamassassin:
 	@command -v spamassassin >/dev/null 2>&1 || { \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq spamassassin; }
 
+# pdftotext reads the sandbox's invoice PDFs back as a PDF reader would (tests/sandbox).
+poppler:
+	@command -v pdftotext >/dev/null 2>&1 || { \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils; }
+
 # Dovecot (IMAP and LMTP) for the mailbox tests (tests/mailserver start their own throwaway
 # instance): Debian's packages, installed only when missing. They also create the `dovecot` and
 # `dovenull` users the tests' Dovecot runs as when started by root. No service is started.
@@ -48,7 +53,7 @@ $(VENV)/checkov/.installed: tests/infra/checkov-requirements.txt | $(BIN)/python
 	$(VENV)/checkov/bin/pip install --disable-pip-version-check -q -r tests/infra/checkov-requirements.txt
 	touch $@
 
-install-dev: $(VENV)/.installed-dev node_modules/.installed spamassassin dovecot \
+install-dev: $(VENV)/.installed-dev node_modules/.installed spamassassin poppler dovecot \
 	$(VENV)/checkov/.installed
 
 demo: install

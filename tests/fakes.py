@@ -14,6 +14,7 @@ from followup.errors import LedgerBusy, MailerError
 from followup.keys import last_reminder
 from followup.model import (
     Account,
+    BankStatements,
     Claim,
     Contact,
     Delivery,
@@ -58,6 +59,10 @@ class FakeSource:
         self.pdfs_fail: Exception | None = None
         self.transit: dict[tuple[str, str], Decimal] = {}
         self.transit_requests: list[tuple[int, tuple[str, ...]]] = []
+        # Per division, the date of the newest bank statement line (None: none in a year);
+        # absent: statements are current.
+        self.statements: dict[int, date | None] = {}
+        self.statement_requests: list[tuple[int, date]] = []
 
     def divisions(self) -> list[int]:
         return sorted(self.data)
@@ -81,6 +86,15 @@ class FakeSource:
         if self.pdfs_fail is not None:
             raise self.pdfs_fail
         return {e: self.pdfs[e] for e in entry_ids if e in self.pdfs}
+
+    def bank_statements(self, division: int, cutoff: date) -> BankStatements:
+        self.statement_requests.append((division, cutoff))
+        if division not in self.statements:
+            return BankStatements(cutoff, current=True)
+        latest = self.statements[division]
+        if latest is not None and latest >= cutoff:
+            return BankStatements(cutoff, current=True)
+        return BankStatements(cutoff, current=False, latest=latest)
 
     def amounts_in_transit(
         self, division: int, account_ids: Sequence[str]

@@ -383,13 +383,14 @@ def build(
     resources = ExitStack()
     try:
         settings = embedded_exact(settings, clock, resources, run_date, sandbox)
-        _, client = open_exact(settings, clock, resources)
+        auth, client = open_exact(settings, clock, resources)
         ledger = open_ledger(settings, clock, resources)
         mailer = _mailer(settings, clock, resources)
     except BaseException:
         resources.close()
         raise
     deps = Deps(
+        tokens=auth.store,
         source=ExactOnlineSource(
             client,
             resolve_classifications=any(r.classifications for r in settings.confirmations.rules),

@@ -10,7 +10,7 @@ from typing import Protocol
 
 from followup.model import PlannedMail, RunReport
 from followup.policy import Rules
-from followup.ports import Clock, ExactSource, Ledger, Mailer, PauseBook, RunLog
+from followup.ports import Clock, ExactSource, Ledger, Mailer, PauseBook, RunLog, TokenStore
 from followup.rules_settings import Digest
 
 
@@ -44,3 +44,4 @@ class Deps:
     digest: Digest = field(default_factory=Digest)
     digest_language: str = "nl"
     attach_invoice_pdf: bool = False  # reminders carry the invoice PDFs from Exact
+    tokens: TokenStore | None = None  # the Exact tokens: when the consent lapses, for the digest

@@ -192,7 +192,7 @@ def _division(report: DivisionReport) -> Division:
             groups[shown.reason].append(shown)
     return Division(
         division=report.division,
-        error=one_line(report.error),
+        error=said(report.error),
         notes=tuple(said(n) for n in report.notes),
         sent=tuple(by[Outcome.SENT]),
         drafted=tuple(by[Outcome.DRAFTED]),
@@ -212,7 +212,7 @@ def _division(report: DivisionReport) -> Division:
 def digest_context(report: RunReport) -> dict[str, Any]:
     """Everything the digest templates may use (see templates/README.md)."""
     divisions = [_division(d) for d in report.divisions]
-    alerts = [Alert(d.division, Reason(d.error), True) for d in divisions if d.error] + [
+    alerts = [Alert(d.division, said(d.error), True) for d in divisions if d.error] + [
         Alert(d.division, note, False) for d in divisions for note in d.notes
     ]
     outstanding: dict[str, Decimal] = defaultdict(Decimal)
@@ -228,6 +228,7 @@ def digest_context(report: RunReport) -> dict[str, Any]:
         "dry_run": report.dry_run,
         "ok": report.ok,
         "alerts": alerts,
+        "consent": _consent(report),
         "divisions": divisions,
         "call": [line for d in divisions for line in d.call],
         "count": {
@@ -244,6 +245,17 @@ def digest_context(report: RunReport) -> dict[str, Any]:
         "kinds": _per_kind(report),
         "outstanding": _totals(outstanding),
         "overdue": _totals(overdue),
+    }
+
+
+def _consent(report: RunReport) -> dict[str, Any] | None:
+    """The Exact consent: last refreshed, lapses unused on, whether to warn (None: unknown)."""
+    if report.consent_refreshed_at is None or report.consent_lapses_at is None:
+        return None
+    return {
+        "refreshed": report.consent_refreshed_at.date(),
+        "lapses": report.consent_lapses_at.date(),
+        "warn": report.consent_warn,
     }
 
 

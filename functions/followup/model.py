@@ -170,6 +170,16 @@ class DivisionData:
 
 
 @dataclass(frozen=True)
+class BankStatements:
+    """How fresh a division's bank statements are in Exact (financialtransaction/
+    BankEntryLines `Date`, "Date of the statement line"), as read for a cutoff day."""
+
+    cutoff: date  # the day asked about: is there a statement line dated on or after it?
+    current: bool  # yes: statements are fresh enough (`latest` then isn't looked up)
+    latest: date | None = None  # not current: the newest line's date; None: none in a year
+
+
+@dataclass(frozen=True)
 class UnreadableRow:
     """A row Exact sent that couldn't be read, left out of the run: someone should fix it.
 
@@ -384,6 +394,10 @@ class RunReport:
     divisions: list[DivisionReport] = field(default_factory=list)
     finished_at: datetime | None = None
     digest: ReportEntry | None = None  # the owner's digest mail, when enabled
+    # The Exact consent after the run: last refreshed, when it lapses unused (exact/lapse.py).
+    consent_refreshed_at: datetime | None = None
+    consent_lapses_at: datetime | None = None
+    consent_warn: bool = False
 
     @property
     def ok(self) -> bool:

@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from followup.model import (
+    BankStatements,
     Claim,
     Delivery,
     DivisionData,
@@ -64,6 +65,11 @@ class ExactSource(Protocol):
     ) -> dict[tuple[str, str], Decimal]:
         """(account ID lower-cased, invoice's entry number) → AmountInTransit, for these
         customers' open items; only amounts above zero."""
+        ...
+
+    def bank_statements(self, division: int, cutoff: date) -> BankStatements:
+        """Whether a bank statement line is dated on or after `cutoff`; when not, the newest
+        line's date (None: no line in the year before)."""
         ...
 
 

@@ -53,7 +53,19 @@ ENGLISH: Mapping[str, str] = {
     "formal_tone": "outstanding {amount} from {limit}: formal tone",
     "tone_kept": "tone kept at level {level}: the last reminder's invoices are open",
     "safety_capped": "safety cap",
+    "statements_behind": "bank statements last imported on {day}: reminders wait until they "
+    "are imported again",
+    "statements_behind_drafted": "bank statements last imported on {day}: drafted, check the "
+    "payments first",
     # What the owner should know about a division's run
+    "statements_held": "bank statements last imported on {day} (older than {days} working "
+    "days): reminders are held until they are imported again",
+    "statements_held_drafted": "bank statements last imported on {day} (older than {days} "
+    "working days): reminders are drafted, check the payments before sending them",
+    "no_bank_statements": "no bank statement lines in Exact in the last year: reminders are "
+    "not held for bank statements in this division",
+    "statements_unread": "the bank statements could not be read from Exact ({detail}): "
+    "reminders are not held for them",
     "confirmations_wait": "not a working day: confirmations wait for the next one",
     "reminders_wait": "not a working day: reminders wait until {day}",
     "safety_cap": "SAFETY CAP: {sends} mails would have been sent, more than the cap of {cap}; "
@@ -62,6 +74,8 @@ ENGLISH: Mapping[str, str] = {
     "once, a bounded number of pages per run): the next run goes on where this one stopped",
     "pdfs_unread": "invoice PDFs could not be read from Exact ({detail}): reminders go without "
     "them",
+    "division_unseen": "the Exact consent no longer reaches division {division} ({detail}): "
+    "renew the Exact consent: followup auth exact",
     # Delivery
     "compose_failed": "could not compose: {detail}",
     "delivery_failed": "{detail}",
@@ -199,6 +213,30 @@ def safety_cap(sends: int, cap: int) -> Reason:
 def pdfs_unread(detail: str) -> Reason:
     """The invoice PDFs could not be read."""
     return reason("pdfs_unread", detail=detail)
+
+
+def statements_behind(day: date, drafted: bool) -> Reason:
+    """A reminder held (or drafted) because the bank statements are behind."""
+    return reason("statements_behind_drafted" if drafted else "statements_behind", day=day)
+
+
+def statements_held(day: date, days: int, drafted: bool) -> Reason:
+    """A division's reminders are held (or drafted): its bank statements are behind."""
+    code = "statements_held_drafted" if drafted else "statements_held"
+    return reason(code, day=day, days=days)
+
+
+NO_BANK_STATEMENTS = reason("no_bank_statements")
+
+
+def statements_unread(detail: str) -> Reason:
+    """The bank statements could not be read: nothing is held for them."""
+    return reason("statements_unread", detail=detail)
+
+
+def division_unseen(division: int, detail: str) -> Reason:
+    """Exact refuses a division to the token (403, or not among its divisions)."""
+    return reason("division_unseen", division=division, detail=detail)
 
 
 def compose_failed(detail: str) -> Reason:

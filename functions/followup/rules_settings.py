@@ -61,6 +61,12 @@ class Policy(_Section):
     reminders_on_working_days_only: bool = True  # Dutch public holidays and weekends
     confirmations_on_working_days_only: bool = False
     max_sends_per_run: int = Field(default=50, ge=0)  # above it, everything is drafted
+    # Reminders wait while the newest bank statement line in Exact is older than this many
+    # working days (0: don't check): "you haven't paid" goes to people who have, otherwise.
+    bank_statements_max_age: int = Field(default=3, ge=0, le=60)
+    # What a hold does: "skip" (the reminders wait, and go once statements are imported) or
+    # "draft" (they are written as drafts for the owner to check).
+    bank_statements_hold: Literal["skip", "draft"] = "skip"
 
     @field_validator("levels")
     @classmethod

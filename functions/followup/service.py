@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -19,6 +20,7 @@ from followup.clock import business_date
 from followup.delivery import deliver, deliver_digest, log_decision, recover, skipped_entry
 from followup.deps import Composer, Deps
 from followup.errors import ExactAuthError, FollowupError, MailerAuthError
+from followup.exact.lapse import RENEW, consent_health
 from followup.model import (
     DivisionData,
     DivisionReport,
@@ -61,7 +63,14 @@ def run(
                 result = run_division(
                     deps, division, run_date, dry_run=dry_run, run_id=report.run_id
                 )
-            except (ExactAuthError, MailerAuthError) as exc:
+            except ExactAuthError as exc:
+                if exc.status == 403:  # this division only: the token no longer reaches it
+                    unseen = reasons.division_unseen(division, str(exc))
+                    result = DivisionReport(division, error=unseen)
+                else:
+                    fatal = str(exc)
+                    result = DivisionReport(division, error=fatal, retryable=exc.retryable)
+            except MailerAuthError as exc:
                 fatal = str(exc)
                 result = DivisionReport(division, error=fatal, retryable=exc.retryable)
             except FollowupError as exc:
@@ -71,12 +80,34 @@ def run(
         report.divisions.append(result)
         if progress:
             progress(result)
+    _note_consent(deps, report)
     if deps.digest.enabled and deps.digest.to:
         report.digest = deliver_digest(deps, report, str(deps.digest.to), dry_run)
     report.finished_at = deps.clock.now()
     if not dry_run:
         deps.runlog.record_run(report)
     return report
+
+
+def _note_consent(deps: Deps, report: RunReport) -> None:
+    """When the Exact consent was last refreshed and when it lapses unused, into the report
+    (the digest shows it, and warns before it lapses); the log says which consent to renew."""
+    try:
+        tokens = deps.tokens.load() if deps.tokens is not None else None
+    except FollowupError as exc:
+        log.warning("could not read the Exact tokens to tell when the consent lapses: %s", exc)
+        return
+    if tokens is None:
+        return
+    health = consent_health(tokens, deps.clock.now())
+    report.consent_refreshed_at, report.consent_lapses_at = health.refreshed_at, health.lapses_at
+    report.consent_warn = health.warn
+    if health.warn:
+        log.warning(
+            "the Exact consent was last refreshed on %s and lapses on %s if unused: renew the "
+            "Exact consent: %s", f"{health.refreshed_at:%Y-%m-%d}", f"{health.lapses_at:%Y-%m-%d}",
+            RENEW,
+        )  # fmt: skip
 
 
 def run_division(
@@ -152,10 +183,29 @@ def _plan(
     plan = policy.plan(data, run_date, since, deps.rules, history, today)
     reminded = sorted({m.customer.account_id for m in plan.mails if m.kind is MailKind.REMINDER})
     transit = deps.source.amounts_in_transit(data.division, reminded) if reminded else {}
-    if not transit:
+    if transit:
+        data = policy.with_transit(data, transit)
+        plan = policy.plan(data, run_date, since, deps.rules, history, today)
+    return _statements_hold(deps, data.division, plan, run_date)
+
+
+def _statements_hold(deps: Deps, division: int, plan: Plan, run_date: date) -> Plan:
+    """Reminders wait (or are drafted) while the division's bank statements are behind: asked
+    of Exact only when reminders are planned. Statements that can't be read hold nothing (the
+    owner is told); a refused token stops the run as any other call would."""
+    max_age = deps.rules.policy.bank_statements_max_age
+    if not max_age or not any(m.kind is MailKind.REMINDER for m in plan.mails):
         return plan
-    data = policy.with_transit(data, transit)
-    return policy.plan(data, run_date, since, deps.rules, history, today)
+    cutoff = policy.statements_cutoff(run_date, max_age)
+    try:
+        statements = deps.source.bank_statements(division, cutoff)
+    except ExactAuthError:
+        raise
+    except FollowupError as exc:
+        note = reasons.statements_unread(str(exc))
+        log.warning("division %s: %s", division, note)
+        return replace(plan, notes=(*plan.notes, note))
+    return policy.hold_for_statements(plan, statements, deps.rules.policy)
 
 
 def _next(

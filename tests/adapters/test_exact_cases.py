@@ -61,7 +61,13 @@ def job(
         rules=Rules(policy=Policy(reminders_on_working_days_only=False)),
         divisions=(DIV,),
     )
-    yield Job(division, lambda day: service.run(deps, day), mailer)
+
+
+    def run_on(day: date) -> RunReport:
+        division.import_statement(day - timedelta(days=1))  # the bank's statements are current
+        return service.run(deps, day)
+
+    yield Job(division, run_on, mailer)
     ledger.close()
 
 

@@ -37,6 +37,7 @@ SELECTS = {
     "crm/AccountClassifications": queries.CLASSIFICATION_FIELDS,
     "documents/Documents": documents.DOCUMENT_FIELDS,
     "documents/DocumentAttachments": documents.ATTACHMENT_FIELDS,
+    "financialtransaction/BankEntryLines": ("Date",),
 }
 
 
@@ -85,7 +86,11 @@ def problems(division_path: str, query: str) -> list[str]:
             check_filter(expression, types, None)  # the literal types; fields: above
         except ODataError as exc:
             found.append(f"{resource}: {exc}")
-    unknown = {n for n in params if n.startswith("$")} - {"$select", "$filter", "$skiptoken"}
+    # $top: OData's standard option (Exact's KB names it beside $select: "Please add a $select
+    # or a $top=1 statement"); the bank statements' freshness asks one row (exact/
+    # bank_statements.py).
+    options = {"$select", "$filter", "$skiptoken", "$top"}
+    unknown = {n for n in params if n.startswith("$")} - options
     found += [f"{resource}: query option {name}" for name in sorted(unknown)]
     return found
 
@@ -145,6 +150,8 @@ def test_reading_the_demo_administration_asks_only_what_the_contract_lists(
     entries = [x.entry_id for x in first.open_items if not x.is_cash][:30]
     invoice_pdfs(client, facts.division, entries)
     source.divisions()
+    source.bank_statements(facts.division, today - timedelta(days=5))  # current
+    source.bank_statements(facts.division, today + timedelta(days=30))  # behind: the search
 
     assert every_request_keeps_to_the_contract(state) >= 8
 

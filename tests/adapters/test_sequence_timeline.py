@@ -119,6 +119,7 @@ def test_ten_weeks_of_mornings_tell_each_customer_one_coherent_story(
     transcript: list[str] = []
     mailed: dict[str, list[str]] = {}
     holds: list[str] = []
+    div.import_statement(START - timedelta(days=1))  # the bank's statements are current
     for n in range(DAYS):
         day = START + timedelta(days=n)
         seen = set(composer.mails)
@@ -141,6 +142,7 @@ def test_ten_weeks_of_mornings_tell_each_customer_one_coherent_story(
             if entry.outcome in (Outcome.SKIPPED, Outcome.ALREADY_DONE):
                 holds.append(f"{day} {entry.customer.split()[0]} {entry.reason}")
         people.act(day, mailed)
+        div.import_statement(day)  # the day's statement, imported in the evening
         clock.sandbox.advance(24 * 3600)
     ledger.close()
 

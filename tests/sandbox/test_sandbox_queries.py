@@ -248,3 +248,26 @@ def test_modified_filters_compare_amsterdam_wall_clock_time(
 
     assert count("Modified eq datetime'2026-03-29T01:30:00'") == 1
     assert count("Modified gt datetime'2026-03-29T01:30'") == 0
+
+
+
+def test_bank_entry_lines_show_receipts_and_imported_statements_by_date(
+    division: Division, api: httpx.Client
+) -> None:
+    customer = division.add_account("1001", "Klant", email="klant@example.nl")
+    entry = division.add_invoice(customer, 1, date(2026, 1, 2), date(2026, 1, 16), Decimal(100))
+    division.pay(entry, Decimal(40), date(2026, 2, 20))
+    division.pay(entry, Decimal(60), date(2026, 2, 23))
+    division.import_statement(date(2026, 2, 24))
+    lines = "123456/financialtransaction/BankEntryLines"
+
+    every = api.get(lines, params={"$select": "Date,EntryNumber"})
+    recent = api.get(
+        lines,
+        params={"$select": "Date", "$filter": "Date ge datetime'2026-02-23'", "$top": "1"},
+    )
+
+    assert sorted(row["Date"] for row in every.json()["d"]["results"]) == [
+        "/Date(1771545600000)/", "/Date(1771804800000)/", "/Date(1771891200000)/",
+    ]  # fmt: skip
+    assert len(recent.json()["d"]["results"]) == 1

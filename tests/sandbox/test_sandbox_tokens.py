@@ -215,3 +215,32 @@ def test_token_endpoint_calls_are_recorded_without_a_division(
     _refresh(http, state, issued["refresh_token"])
 
     assert state.calls == [(None, "POST", "/api/oauth2/token")]
+
+
+def test_a_withdrawn_consent_refuses_the_refresh_and_the_access_token(
+    state: SandboxState, clock: SandboxClock, http: httpx.Client
+) -> None:
+    issued = state.issue_tokens()
+    state.withdraw_consent()
+    clock.advance(570)
+
+    response = _refresh(http, state, issued["refresh_token"])
+
+    assert response.status_code == 401
+    assert response.json()["error"] == "unauthorized_client"
+    assert _me(http, issued["access_token"]).status_code == 401
+
+
+def test_a_hidden_division_answers_403_and_leaves_the_division_list(
+    state: SandboxState, http: httpx.Client, division: Division
+) -> None:
+    state.add_division(code=654321, description="Verkocht B.V.")
+    token = state.issue_tokens()["access_token"]
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+    state.hide_division(654321)
+
+    hidden = http.get("/api/v1/654321/crm/Accounts?$select=ID", headers=headers)
+    listed = http.get("/api/v1/123456/system/Divisions?$select=Code", headers=headers)
+
+    assert hidden.status_code == 403
+    assert [row["Code"] for row in listed.json()["d"]["results"]] == [123456]

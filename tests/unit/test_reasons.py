@@ -34,6 +34,7 @@ SAMPLE: dict[str, Param] = {
     "address": "jan@@example",
     "note": "levering betwist",
     "detail": "HTTP 503",
+    "division": 654321,
 }
 ONLY_A_DETAIL = {"delivery_failed", "delivery_rejected"}  # the mailbox's own words, as they are
 

@@ -11,6 +11,8 @@ from typing import Any
 from followup import bootstrap, settings
 from followup.cli.common import EXIT_FAILED, EXIT_OK, Commands, config_option
 from followup.clock import AMSTERDAM, SystemClock, business_date
+from followup.errors import FollowupError
+from followup.exact.lapse import RENEW, consent_health
 from followup.policy.calendar import next_working_day
 from followup.ports import StatusView
 
@@ -39,6 +41,7 @@ def status_command(args: argparse.Namespace) -> int:
     with ExitStack() as resources:
         view: StatusView = bootstrap.open_ledger(config, clock, resources)
         state = gather(view, clock.now())
+        state["exact_consent"] = _consent(config, clock, resources)
     if args.json:
         print(json.dumps(state, indent=2, ensure_ascii=False))
     else:
@@ -96,6 +99,25 @@ def gather(view: StatusView, now: datetime) -> dict[str, Any]:
     }
 
 
+def _consent(
+    config: settings.Settings, clock: SystemClock, resources: ExitStack
+) -> dict[str, Any] | None:
+    """When the Exact consent was last refreshed and when it lapses unused (None: no tokens,
+    or they can't be read: `followup doctor` says why)."""
+    try:
+        tokens = bootstrap.open_token_store(config, clock, resources).load()
+    except FollowupError:
+        return None
+    if tokens is None:
+        return None
+    health = consent_health(tokens, clock.now())
+    return {
+        "refreshed_at": health.refreshed_at.isoformat(),
+        "lapses_at": health.lapses_at.isoformat(),
+        "warning": health.warn,
+    }
+
+
 def next_run(now: datetime) -> datetime:
     """The next 09:00 in Amsterdam after `now`."""
     local = now.astimezone(AMSTERDAM)
@@ -142,6 +164,17 @@ def render(state: dict[str, Any]) -> str:
         ended = "" if p["active"] else " (ended)"
         out.append(f"  {p['target']} in {where} until {p['until']}{ended}: {p['reason']}")
     out.append("")
+    consent = state.get("exact_consent")
+    if consent:
+        refreshed = datetime.fromisoformat(consent["refreshed_at"])
+        lapses = datetime.fromisoformat(consent["lapses_at"])
+        out.append(
+            f"Exact consent: last refreshed on {refreshed:%Y-%m-%d %H:%M}, lapses after "
+            f"{lapses:%Y-%m-%d %H:%M} if unused"
+        )
+        if consent["warning"]:
+            out.append(f"  WARNING: it lapses soon; renew the Exact consent: {RENEW}")
+        out.append("")
     nxt = datetime.fromisoformat(state["next_run"])
     out.append(f"Next scheduled run: {nxt:%a %d %b %Y %H:%M} Europe/Amsterdam")
     if state["next_reminders"] != nxt.date().isoformat():

@@ -11,7 +11,7 @@ from contextlib import ExitStack
 from datetime import datetime, timedelta
 
 from followup import bootstrap
-from followup.doctor.checks import Bearer, Check, WouldWait, ok, problem, skipped
+from followup.doctor.checks import Bearer, Check, WouldWait, ok, problem, skipped, warning
 from followup.doctor.paths import file_trouble
 from followup.errors import (
     ExactAuthError,
@@ -23,6 +23,7 @@ from followup.errors import (
 from followup.exact.auth import EXPIRY_MARGIN
 from followup.exact.client import ExactClient
 from followup.exact.consent import division_name, me, visible_divisions
+from followup.exact.lapse import consent_health
 from followup.ports import Clock
 from followup.settings import FileTokens, Settings
 
@@ -75,10 +76,18 @@ def exact_checks(
         yield skipped("Exact token", "no tokens")
         return
     now = clock.now()
+    health = consent_health(tokens, now)
     yield ok(
         "token store",
-        f"{place} holds Exact tokens, last refreshed {_when(tokens.refreshed_at, now)}",
+        f"{place} holds Exact tokens, last refreshed {_when(tokens.refreshed_at, now)}; "
+        f"unused, the consent lapses after {health.lapses_at:%Y-%m-%d %H:%M}",
     )
+    if health.warn and not health.lapsed:
+        yield warning(
+            "Exact consent",
+            f"the consent lapses on {health.lapses_at:%Y-%m-%d} unless a run refreshes it before",
+            "let the daily run go (each run refreshes it), or " + SIGN_IN,
+        )
     if now - tokens.refreshed_at > timedelta(days=REFRESH_TOKEN_DAYS):
         yield problem(
             "Exact token",

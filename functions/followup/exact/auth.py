@@ -74,6 +74,11 @@ class ExactAuth(httpx.Auth):
         self._forced: str | None = None  # the access token a forced refresh produced
         self._mutex = threading.Lock()
 
+
+    @property
+    def store(self) -> TokenStore:
+        """Where the tokens are kept (the run reads when they were last refreshed)."""
+        return self._store
     def __repr__(self) -> str:
         return f"ExactAuth(base_url={self._base_url!r}, client_id={self._client_id!r})"
 

@@ -24,13 +24,21 @@ from datetime import date
 from decimal import Decimal
 from typing import TypeVar
 
+from followup.exact.bank_statements import bank_statements
 from followup.exact.batches import id_filters
 from followup.exact.client import ExactClient, Row
 from followup.exact.contract import contract
 from followup.exact.dates import odata_guid, to_date
 from followup.exact.documents import invoice_pdfs
 from followup.exact.rows import CASH_FLOW, OddRow, account, contact, receivable
-from followup.model import Account, Contact, DivisionData, Receivable, UnreadableRow
+from followup.model import (
+    Account,
+    BankStatements,
+    Contact,
+    DivisionData,
+    Receivable,
+    UnreadableRow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +149,10 @@ class ExactOnlineSource:
     def invoice_pdfs(self, division: int, entry_ids: Sequence[str]) -> dict[str, tuple[str, bytes]]:
         """Entry ID → (file name, PDF bytes) from Exact's documents (exact/documents.py)."""
         return invoice_pdfs(self._client, division, entry_ids)
+
+    def bank_statements(self, division: int, cutoff: date) -> BankStatements:
+        """How fresh the division's bank statements are (exact/bank_statements.py)."""
+        return bank_statements(self._client, division, cutoff)
 
     def amounts_in_transit(
         self, division: int, account_ids: Sequence[str]

@@ -13,6 +13,7 @@ from datetime import date
 from followup import reasons
 from followup.keys import mail_key, reminder_item
 from followup.model import DivisionData, MailKind, Mode, Plan, PlannedMail, Skip
+from followup.policy.bank_statements import hold_for_statements, statements_cutoff
 from followup.policy.calendar import is_working_day, next_working_day
 from followup.policy.payments import (
     contradictions,
@@ -33,9 +34,11 @@ __all__ = [
     "Rules",
     "candidate_items",
     "find_recipient",
+    "hold_for_statements",
     "mail_key",
     "next_watermark",
     "plan",
+    "statements_cutoff",
     "window_start",
     "with_transit",
 ]

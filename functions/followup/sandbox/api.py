@@ -124,6 +124,8 @@ def _api(
     division = state.divisions.get(int(number)) if number.isdigit() else None
     if division is None:
         return _error(404, f"Division not found: {number}")
+    if division.code in state.hidden:  # unverified: Exact's exact words for it
+        return _error(403, f"Forbidden: no access to division {division.code}")
     admission = state.limits.admit(
         division.code, state.clock.now(), state.minutely_limit, state.daily_limit
     )
@@ -169,7 +171,8 @@ def _resource(
         return _error(501, f"{name} is documented but not modelled by the sandbox.")
     if single and endpoint.kind is not Kind.STANDARD:
         return _error(400, f"{name} can't be read by key.")
-    rows = endpoint.rows(division, list(state.divisions.values()))
+    visible = [d for d in state.divisions.values() if d.code not in state.hidden]
+    rows = endpoint.rows(division, visible)
     if endpoint.links:
         rows = [row | {name: base_url + str(row[name]) for name in endpoint.links} for row in rows]
     if single is None:

@@ -115,6 +115,8 @@ class DemoDays:
         for step in self._steps.pop(day, []):
             self._act(step, day, moment)
             moment += timedelta(minutes=7)
+        if day.weekday() < 5:  # the bank's statement of the day, imported in the evening
+            self.division.import_statement(day, booked_at=at(day, 18))
 
     def _customer(self, account: AccountRecord, lines: list[LineRecord]) -> _Customer:
         scripted = SCRIPT.get(account.name)

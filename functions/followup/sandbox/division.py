@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
+from followup.sandbox.bank_lines import OWN_ENTRIES, StatementLine
 from followup.sandbox.cashbook import CashBook
 from followup.sandbox.documents import DocumentRecord, invoice_document, with_files
 from followup.sandbox.matching import aware
@@ -39,6 +40,7 @@ class Division(CashBook):
         self.contacts: dict[str, ContactRecord] = {}
         self.documents: dict[str, DocumentRecord] = {}  # by ID
         self.readings = Readings()  # how the rows show what Exact's reference leaves open
+        self.statement_lines: list[StatementLine] = []  # bank lines that are no customer's
         self._codes: set[str] = set()
 
     def classification_id(self, code: str) -> str:
@@ -68,6 +70,16 @@ class Division(CashBook):
                 is_sales, is_supplier,
             )  # fmt: skip
             return account_id
+
+    def import_statement(
+        self, day: date, description: str = "Bankkosten", booked_at: datetime | None = None
+    ) -> None:
+        """Import a bank statement for `day` with one line that is no customer's (bank costs):
+        financialtransaction/BankEntryLines then shows a line of that date."""
+        with self._lock:
+            number = OWN_ENTRIES + len(self.statement_lines) + 1
+            moment = aware(booked_at) if booked_at else at_amsterdam(day, 18)
+            self.statement_lines.append(StatementLine(day, number, description, moment))
 
     def add_contact(
         self,

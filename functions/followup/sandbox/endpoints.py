@@ -14,6 +14,7 @@ from enum import Enum
 
 from followup.exact.contract import contract
 from followup.sandbox import rows
+from followup.sandbox.bank_lines import bank_entry_lines
 from followup.sandbox.division import Division
 from followup.sandbox.odata import FieldType
 from followup.sandbox.rows import Row
@@ -87,6 +88,7 @@ SERVED: Mapping[str, Callable[[Division, list[Division]], list[Row]]] = {
     "read/financial/ReceivablesList": rows.receivables_list,
     "documents/Documents": rows.documents,
     "documents/DocumentAttachments": rows.attachments,
+    "financialtransaction/BankEntryLines": bank_entry_lines,
 }
 LINKS = {"documents/DocumentAttachments": ("Url",)}
 

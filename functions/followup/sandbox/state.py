@@ -74,6 +74,7 @@ class SandboxState:
         self.tokens = TokenBook(self.clock)
         self.limits = RateLimiter()
         self._injections: list[tuple[str, deque[int], bool]] = []
+        self.hidden: set[int] = set()  # divisions the token may no longer see: 403, unlisted
 
     @property
     def refresh_count(self) -> int:
@@ -108,6 +109,17 @@ class SandboxState:
             division = Division(code, description, self.lock)
             self.divisions[code] = division
             return division
+
+    def hide_division(self, code: int) -> None:
+        """Take a division from the token (the user lost access, or the app's consent no longer
+        covers it): its calls answer 403 and system/Divisions leaves it out."""
+        with self.lock:
+            self.hidden.add(code)
+
+    def withdraw_consent(self) -> None:
+        """The user withdraws the app's consent in Exact: refreshes are refused from now on."""
+        with self.lock:
+            self.tokens.withdraw()
 
     def inject(self, path_contains: str, statuses: list[int], served: bool = False) -> None:
         """Answer the next requests whose path contains `path_contains` with these statuses, one

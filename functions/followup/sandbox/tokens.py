@@ -54,6 +54,7 @@ class TokenBook:
         self._dead: set[str] = set()  # refresh tokens already used
         self._codes: set[str] = set()
         self.refresh_count = 0
+        self.withdrawn = False  # the user withdrew the app's consent in Exact
 
     def issue(self) -> Grant:
         """Tokens of a fresh consent: a new chain."""
@@ -75,8 +76,19 @@ class TokenBook:
         self._codes.discard(code)
         return self.issue()
 
+    def withdraw(self) -> None:
+        """The user withdraws the consent: every token issued so far stops working. Unverified:
+        Exact's exact answer; the sandbox refuses as for a spent refresh token (401
+        unauthorized_client), which only a new consent mends."""
+        self.withdrawn = True
+        self._dead |= set(self._chains)
+        self._chains.clear()
+        self._access.clear()
+
     def refresh(self, refresh_token: str) -> Grant | Refusal:
         """Rotate a chain (grant_type=refresh_token)."""
+        if self.withdrawn and refresh_token in self._dead:
+            return Refusal(401, "unauthorized_client", "Consent withdrawn.")
         if refresh_token in self._dead:
             return Refusal(401, "unauthorized_client", "Old refresh token used.")
         chain = self._chains.get(refresh_token)

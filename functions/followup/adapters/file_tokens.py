@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from followup.adapters.private_file import held, open_lock, reason, write_private
 from followup.errors import TokenStoreError
 from followup.model import TokenSet
 
@@ -35,7 +34,7 @@ class FileTokenStore:
         except FileNotFoundError:
             return None
         except (OSError, UnicodeDecodeError) as exc:
-            raise TokenStoreError(f"token file {self.path} can't be read: {_reason(exc)}") from None
+            raise TokenStoreError(f"token file {self.path} can't be read: {reason(exc)}") from None
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -57,43 +56,24 @@ class FileTokenStore:
             },
             indent=2,
         )
-        directory = self.path.parent
-        temp_name: str | None = None
         try:
-            directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd, temp_name = tempfile.mkstemp(dir=directory, prefix=f".{self.path.name}.")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                os.fchmod(handle.fileno(), 0o600)
-                handle.write(payload + "\n")
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp_name, self.path)
-            temp_name = None
-            _fsync_directory(directory)
+            write_private(self.path, payload + "\n")
         except OSError as exc:
             raise TokenStoreError(
-                f"token file {self.path} can't be written: {_reason(exc)}"
+                f"token file {self.path} can't be written: {reason(exc)}"
             ) from None
-        finally:
-            if temp_name is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(temp_name)
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
         """Hold an exclusive flock; the kernel releases it when the process dies."""
         try:
-            self.lock_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            fd = open_lock(self.lock_path)
         except OSError as exc:
             raise TokenStoreError(
-                f"lock file {self.lock_path} can't be opened: {_reason(exc)}"
+                f"lock file {self.lock_path} can't be opened: {reason(exc)}"
             ) from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        with held(fd):
             yield
-        finally:
-            os.close(fd)  # closing the last descriptor releases the flock
 
 
 def _tokens_from(data: Any, path: Path) -> TokenSet:
@@ -124,23 +104,3 @@ def _moment(data: dict[str, Any], name: str, path: Path) -> datetime:
             f"token file {path}: {name} is not an ISO-8601 date-time with a time zone"
         )
     return moment
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
-    return type(exc).__name__
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename itself durable (POSIX); harmless where directories can't be opened."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

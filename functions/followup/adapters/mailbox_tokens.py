@@ -9,15 +9,13 @@ The value is never logged, never in an exception or a repr.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from followup.adapters.private_file import held, open_lock, reason, write_private
 from followup.errors import TokenStoreError
 
 FILE_NAME = "mailbox-tokens.json"
@@ -68,7 +66,7 @@ class FileRefreshToken:
         except FileNotFoundError:
             return {}
         except (OSError, UnicodeDecodeError) as exc:
-            raise TokenStoreError(f"token file {self.path} can't be read: {_reason(exc)}") from None
+            raise TokenStoreError(f"token file {self.path} can't be read: {reason(exc)}") from None
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -81,39 +79,22 @@ class FileRefreshToken:
         return data
 
     def _write(self, text: str) -> None:
-        temp: str | None = None
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd, temp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                os.fchmod(handle.fileno(), 0o600)
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, self.path)
-            temp = None
+            write_private(self.path, text)
         except OSError as exc:
             raise TokenStoreError(
-                f"token file {self.path} can't be written: {_reason(exc)}"
+                f"token file {self.path} can't be written: {reason(exc)}"
             ) from None
-        finally:
-            if temp is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(temp)
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
         lock = self.path.with_name(self.path.name + ".lock")
         try:
-            lock.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+            fd = open_lock(lock)
         except OSError as exc:
-            raise TokenStoreError(f"lock file {lock} can't be opened: {_reason(exc)}") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            raise TokenStoreError(f"lock file {lock} can't be opened: {reason(exc)}") from None
+        with held(fd):
             yield
-        finally:
-            os.close(fd)
 
 
 class SecretRefreshToken:
@@ -154,9 +135,3 @@ class SecretRefreshToken:
             store_secret(self._client, self.secret, refresh_token, self._timeout)
         except ConsentError as exc:
             raise TokenStoreError(str(exc)) from None
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
-    return type(exc).__name__

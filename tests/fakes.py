@@ -26,7 +26,9 @@ from followup.model import (
     Pause,
     PlannedMail,
     Receivable,
+    Reply,
     RunReport,
+    SentReminder,
     Watermark,
 )
 from followup.ports import Trace
@@ -175,6 +177,26 @@ class FakeLedger:
                 latest[claim.customer] = (day, claim.claimed_at, found)
         return {customer: entry[2] for customer, entry in latest.items()}
 
+    def sent_reminders(self, division: int, since: date) -> list[SentReminder]:
+        found = []
+        for row in self.rows.values():
+            claim, delivery = row.claim, row.delivery
+            day = claim.run_date or claim.claimed_at.date()
+            if (
+                claim.division == division
+                and claim.kind is MailKind.REMINDER
+                and claim.customer
+                and day >= since
+                and row.outcome in (Outcome.SENT, Outcome.DRAFTED)
+                and delivery is not None
+            ):
+                sent = SentReminder(
+                    claim.key, claim.customer, claim.recipient, day, claim.claimed_at,
+                    delivery.provider_id, delivery.thread_id or "",
+                )  # fmt: skip
+                found.append(sent)
+        return sorted(found, key=lambda r: (r.run_date, r.claimed_at))
+
     def pauses(self, division: int) -> list[Pause]:
         return [p for p in self.paused.values() if p.division in (None, division)]
 
@@ -225,6 +247,23 @@ class FakeMailer:
         if claim.key in self.delivered:
             return Delivery(self.delivered[claim.key][1], provider_id="found")
         return self.trace_when_missing
+
+
+class FakeReplies:
+    """The mailbox's answers to reminders: those given, for the reminders asked about (by
+    customer code), recording each question."""
+
+    def __init__(self, replies: Sequence[Reply] = ()) -> None:
+        self.answers = list(replies)
+        self.asked: list[tuple[int, tuple[SentReminder, ...], date]] = []
+        self.fail: Exception | None = None
+
+    def replies(self, division: int, reminders: Sequence[SentReminder], since: date) -> list[Reply]:
+        self.asked.append((division, tuple(reminders), since))
+        if self.fail is not None:
+            raise self.fail
+        customers = {r.customer for r in reminders}
+        return [r for r in self.answers if r.customer in customers and r.at.date() >= since]
 
 
 class FakeComposer:

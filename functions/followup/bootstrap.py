@@ -19,7 +19,7 @@ from followup.exact.auth import ExactAuth
 from followup.exact.client import ExactClient
 from followup.exact.queries import ExactOnlineSource
 from followup.policy import Rules
-from followup.ports import Clock, Mailer, TokenStore
+from followup.ports import Clock, Mailer, Replies, TokenStore
 from followup.service import Deps
 from followup.settings import (
     GMAIL_SECRET_ENV,
@@ -114,12 +114,34 @@ def open_token_store(settings: Settings, clock: Clock, resources: ExitStack) -> 
 def _mailer(settings: Settings, clock: Clock, resources: ExitStack) -> Mailer:
     chosen = settings.mail.transport
     if isinstance(chosen, GmailMail):
-        return _gmail(chosen, settings.mail.mode, clock, resources, gmail_token_file(settings))
+        token_file = gmail_token_file(settings)
+        replies = settings.replies.enabled
+        return _gmail(chosen, settings.mail.mode, clock, resources, token_file, replies)
     if isinstance(chosen, SmtpMail):  # any provider's mailbox: SMTP submission + IMAP
         from followup import mailbox_wiring
 
         return mailbox_wiring.smtp_mailer(settings, chosen, clock, resources)
     return resources.enter_context(OutboxMailer(chosen.path))
+
+
+def open_replies(settings: Settings, mailer: Mailer) -> Replies | None:
+    """Where answers to reminders are read (`[replies] enabled`): the Gmail threads, or the
+    mailbox's INBOX; the outbox folder gets no answers (None)."""
+    if not settings.replies.enabled:
+        return None
+    from followup.adapters.smtp_mailer import SmtpImapMailer
+
+    if isinstance(mailer, SmtpImapMailer):
+        from followup.adapters.imap_replies import ImapReplies
+
+        return ImapReplies(mailer.mailbox)
+    if isinstance(settings.mail.transport, GmailMail):
+        from followup.adapters.gmail_mailer import GmailMailer
+        from followup.adapters.gmail_replies import GmailReplies
+
+        assert isinstance(mailer, GmailMailer)
+        return GmailReplies(mailer.service, mailer)
+    return None
 
 
 def gmail_token_file(settings: Settings) -> Path | None:
@@ -137,12 +159,13 @@ def _gmail(
     clock: Clock,
     resources: ExitStack,
     token_file: Path | None = None,
+    replies: bool = False,
 ) -> Mailer:
     from followup.adapters import gmail_credentials as google
     from followup.adapters.gmail_mailer import GmailMailer
     from followup.adapters.gmail_quota import QuotaBucket
 
-    credentials, scopes, hint = gmail_credentials(chosen, modes, token_file)
+    credentials, scopes, hint = gmail_credentials(chosen, modes, token_file, replies)
     service = google.gmail_service(
         credentials, api_endpoint=chosen.api_endpoint, timeout_seconds=chosen.timeout_seconds
     )
@@ -158,14 +181,15 @@ def _gmail(
 
 
 def gmail_credentials(
-    chosen: GmailMail, modes: Modes, token_file: Path | None = None
+    chosen: GmailMail, modes: Modes, token_file: Path | None = None, replies: bool = False
 ) -> tuple[Any, tuple[str, ...], str]:
-    """The Gmail credentials the settings name, the scopes they ask for, and what to do when
-    Gmail refuses them. Without refresh_token_secret the consent is in `token_file`."""
+    """The Gmail credentials the settings name, the scopes they ask for (`replies`: reading
+    answers to reminders), and what to do when Gmail refuses them. Without
+    refresh_token_secret the consent is in `token_file`."""
     from followup.adapters import gmail_credentials as google
     from followup.adapters.gmail_mailer import RUN_AUTH
 
-    scopes = google.scopes_for({modes.confirmation, modes.reminder}, chosen.reconcile)
+    scopes = google.scopes_for({modes.confirmation, modes.reminder}, chosen.reconcile, replies)
     if chosen.delegation:
         credentials: Any = google.delegated_credentials(
             str(chosen.delegation), str(chosen.user), scopes, chosen.token_uri
@@ -386,6 +410,7 @@ def build(
         auth, client = open_exact(settings, clock, resources)
         ledger = open_ledger(settings, clock, resources)
         mailer = _mailer(settings, clock, resources)
+        replies = open_replies(settings, mailer)
     except BaseException:
         resources.close()
         raise
@@ -406,5 +431,7 @@ def build(
         digest_language=owner_language(settings),
         attach_invoice_pdf=settings.mail.attach_invoice_pdf,
         divisions=tuple(settings.exact.divisions),
+        replies=replies,
+        reply_watch=settings.replies,
     )
     return App(settings, deps, resources)

@@ -10,8 +10,17 @@ from typing import Protocol
 
 from followup.model import PlannedMail, RunReport
 from followup.policy import Rules
-from followup.ports import Clock, ExactSource, Ledger, Mailer, PauseBook, RunLog, TokenStore
-from followup.rules_settings import Digest
+from followup.ports import (
+    Clock,
+    ExactSource,
+    Ledger,
+    Mailer,
+    PauseBook,
+    Replies,
+    RunLog,
+    TokenStore,
+)
+from followup.rules_settings import Digest, ReplyWatch
 
 
 class Composer(Protocol):
@@ -45,3 +54,5 @@ class Deps:
     digest_language: str = "nl"
     attach_invoice_pdf: bool = False  # reminders carry the invoice PDFs from Exact
     tokens: TokenStore | None = None  # the Exact tokens: when the consent lapses, for the digest
+    replies: Replies | None = None  # answers to reminders (`[replies] enabled`)
+    reply_watch: ReplyWatch = field(default_factory=ReplyWatch)

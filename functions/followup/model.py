@@ -341,6 +341,34 @@ class LastReminder:
 
 
 @dataclass(frozen=True)
+class SentReminder:
+    """A reminder the ledger remembers delivering (sent, or drafted for the owner to send):
+    what an answer to it refers to. `provider_id` is the mailer's id: Gmail's message or draft
+    id, the SMTP mailer's Message-ID; `thread_id` Gmail's thread ("" elsewhere)."""
+
+    key: str
+    customer: str  # the customer's code
+    recipient: str
+    run_date: date
+    claimed_at: datetime
+    provider_id: str
+    thread_id: str = ""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message answering one of our reminders, as the mailbox shows it. `headers` are the
+    ones that tell an automatic answer (names lower-cased): policy/replies.py reads them."""
+
+    customer: str  # the customer code of the reminder it answers
+    reminder_to: str  # that reminder's recipient
+    sender: str  # the From address
+    at: datetime  # when it arrived (timezone-aware)
+    subject: str
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class ReportEntry:
     """One line of the run report; `reason` and `notes` may be reasons.Reason (English text
     with a code and values the owner's templates word in their language)."""

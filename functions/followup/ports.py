@@ -20,7 +20,9 @@ from followup.model import (
     Mode,
     Outcome,
     Pause,
+    Reply,
     RunReport,
+    SentReminder,
     TokenSet,
     Watermark,
 )
@@ -136,6 +138,20 @@ class Ledger(Protocol):
     def last_reminders(self, division: int, since: date) -> dict[str, LastReminder]:
         """Per customer code, the latest reminder of a run dated `since` or later, by run date
         (delivered, drafted or in doubt; a plain failure doesn't count)."""
+        ...
+
+    def sent_reminders(self, division: int, since: date) -> list[SentReminder]:
+        """The reminders of runs dated `since` or later that were sent or drafted, with the
+        mailer's ids: what a customer's answer refers to. Oldest first."""
+        ...
+
+
+class Replies(Protocol):
+    """Answers to our reminders in the owner's mailbox (read-only)."""
+
+    def replies(self, division: int, reminders: Sequence[SentReminder], since: date) -> list[Reply]:
+        """The messages answering these reminders that arrived on `since` or later, not sent
+        by us; an automatic answer is among them (policy tells it apart)."""
         ...
 
 

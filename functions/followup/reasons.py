@@ -76,6 +76,15 @@ ENGLISH: Mapping[str, str] = {
     "them",
     "division_unseen": "the Exact consent no longer reaches division {division} ({detail}): "
     "renew the Exact consent: followup auth exact",
+    "replied": 'customer {customer} ({sender}) replied on {day}: "{subject}" - read it before '
+    "the next reminder; reminders to them are paused until {until}",
+    "replies_unread": "the answers to the reminders could not be read from the mailbox "
+    "({detail}): a customer who answered may be reminded",
+    # Answers to reminders that pause nothing (the log says why)
+    "reply_automatic": "an automatic answer from {sender} to the reminder to {recipient} "
+    '("{subject}"): reminders go on',
+    "reply_other_domain": "the answer from {sender} to the reminder to {recipient} "
+    '("{subject}") is not from the customer\'s domain: reminders go on',
     # Delivery
     "compose_failed": "could not compose: {detail}",
     "delivery_failed": "{detail}",
@@ -237,6 +246,18 @@ def statements_unread(detail: str) -> Reason:
 def division_unseen(division: int, detail: str) -> Reason:
     """Exact refuses a division to the token (403, or not among its divisions)."""
     return reason("division_unseen", division=division, detail=detail)
+
+
+def replied(customer: str, sender: str, day: date, subject: str, until: date) -> Reason:
+    """A customer answered a reminder: their reminders are paused, the owner reads it first."""
+    return reason(
+        "replied", customer=customer, sender=sender, day=day, subject=subject, until=until
+    )
+
+
+def replies_unread(detail: str) -> Reason:
+    """The mailbox could not be searched for answers to the reminders."""
+    return reason("replies_unread", detail=detail)
 
 
 def compose_failed(detail: str) -> Reason:

@@ -82,7 +82,7 @@ class Policy(_Section):
                 raise ValueError(f"levels[{n}]: only the last level can be the final notice")
             if level.collection_costs and level.tone != "final":
                 raise ValueError(
-                    f"levels[{n}].collection_costs: only the final notice (tone \"final\") may "
+                    f'levels[{n}].collection_costs: only the final notice (tone "final") may '
                     "state collection costs"
                 )
         if levels[-1].tone == "final":
@@ -147,6 +147,16 @@ class Suppress(_Section):
 
     customers: list[str] = Field(default_factory=list)
     invoices: list[str] = Field(default_factory=list)
+
+
+class ReplyWatch(_Section):
+    """`[replies]`: each run looks for answers to the reminders, and a customer's answer pauses
+    their reminders for `pause_days` (Gmail then needs gmail.metadata: `followup auth gmail`)."""
+
+    enabled: bool = False
+    pause_days: int = Field(default=14, ge=1, le=365)
+    # How far back the reminders go whose answers are looked for.
+    lookback_days: int = Field(default=60, ge=1, le=365)
 
 
 class Digest(_Section):

@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
-from followup import policy, reasons
+from followup import policy, reasons, reply_watch
 from followup.clock import business_date
 from followup.delivery import deliver, deliver_digest, log_decision, recover, skipped_entry
 from followup.deps import Composer, Deps
@@ -26,6 +26,7 @@ from followup.model import (
     DivisionReport,
     MailKind,
     Outcome,
+    Pause,
     Plan,
     PlannedMail,
     RunReport,
@@ -120,6 +121,8 @@ def run_division(
             result.entries.extend(recover(deps, division))
         today = max(business_date(deps.clock.now()), run_date)
         watermark = deps.runlog.watermark(division)
+        answered = reply_watch.watch(deps, division, run_date, watermark, dry_run=dry_run)
+        result.notes.extend(answered.notes)  # first: the digest's alerts lead with them
         since = policy.window_start(watermark, run_date, deps.rules.policy)
         data = deps.source.read(
             division,
@@ -129,7 +132,7 @@ def run_division(
         )
         _note_read(result, data)
         result.outstanding, result.overdue = _balances(data, run_date)
-        history = _history(deps, division, data, run_date)
+        history = _history(deps, division, data, run_date, answered.pauses)
         plan = _plan(deps, data, run_date, since, history, today)
         result.notes.extend(plan.notes)
         for note in plan.notes:
@@ -224,8 +227,16 @@ def _next(
     return Watermark(resume_from, first, complete=False, listing_pages=data.listing_pages)
 
 
-def _history(deps: Deps, division: int, data: DivisionData, run_date: date) -> History:
-    """What the ledger remembers that policy must respect."""
+def _history(
+    deps: Deps, division: int, data: DivisionData, run_date: date, new: Sequence[Pause] = ()
+) -> History:
+    """What the ledger remembers that policy must respect (and this run's new pauses, which a
+    dry run doesn't store)."""
+    stored = {(p.target, p.division): p for p in deps.pauses.pauses(division)}
+    for pause in new:
+        kept = stored.get((pause.target, pause.division))
+        if kept is None or kept.until < pause.until:
+            stored[(pause.target, pause.division)] = pause
     return History(
         covered={
             kind: deps.ledger.covered(division, kind, items)
@@ -233,7 +244,7 @@ def _history(deps: Deps, division: int, data: DivisionData, run_date: date) -> H
         },
         # A year back: an unanswered final notice holds the chase until it is handled.
         last_reminders=deps.ledger.last_reminders(division, run_date - timedelta(days=365)),
-        pauses=tuple(deps.pauses.pauses(division)),
+        pauses=tuple(stored.values()),
     )
 
 

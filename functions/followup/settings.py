@@ -31,7 +31,7 @@ from followup.backend_settings import (
 from followup.errors import ConfigError
 from followup.mailbox_settings import MailboxOAuth, SmtpMail
 from followup.model import MailKind, Mode
-from followup.rules_settings import Confirmations, Digest, Policy, Suppress
+from followup.rules_settings import Confirmations, Digest, Policy, ReplyWatch, Suppress
 
 __all__ = [  # the backend sections live in backend_settings.py; importable from here too
     "EXACT_HOSTS",
@@ -225,6 +225,7 @@ class Settings(_Section):
     confirmations: Confirmations = Confirmations()
     suppress: Suppress = Suppress()
     digest: Digest = Digest()
+    replies: ReplyWatch = ReplyWatch()
     languages: Languages = Languages()
     cloud: Cloud = Cloud()
 

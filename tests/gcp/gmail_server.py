@@ -6,7 +6,8 @@ endpoint, behaving like Gmail where it matters:
 - 400 "Invalid To header" for a bad recipient; 401 for a token it did not issue;
 - 403 insufficientPermissions when the token's scopes don't allow the method;
 - messages.list with q (in:sent, in:drafts, to:, subject:"...", after:, before:), messages.get
-  with format=metadata, drafts.list with q, drafts.get;
+  with format=metadata, drafts.list with q, drafts.get, threads.get with format=metadata (the
+  headers asked for by metadataHeaders); `receive` puts a customer's answer in a thread;
 - /token: refresh_token grants (invalid_grant once revoked) and jwt-bearer grants (delegation).
 """
 
@@ -21,7 +22,7 @@ import secrets
 import shlex
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
@@ -39,6 +40,7 @@ SCOPES_FOR = {
     "messages.get": {G + "readonly", G + "modify"},
     "drafts.list": {G + "compose", G + "readonly", G + "modify"},
     "drafts.get": {G + "compose", G + "readonly", G + "modify"},
+    "threads.get": {G + "readonly", G + "modify", G + "metadata"},
 }
 UNITS = {"messages.send": 100, "drafts.create": 10}
 _ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
@@ -49,6 +51,7 @@ _ROUTES = [
     ("GET", re.compile(r"^/gmail/v1/users/me/messages/(?P<id>[^/]+)$"), "messages.get"),
     ("GET", re.compile(r"^/gmail/v1/users/me/drafts$"), "drafts.list"),
     ("GET", re.compile(r"^/gmail/v1/users/me/drafts/(?P<id>[^/]+)$"), "drafts.get"),
+    ("GET", re.compile(r"^/gmail/v1/users/me/threads/(?P<id>[^/]+)$"), "threads.get"),
 ]
 
 
@@ -89,6 +92,14 @@ class GmailState:
     def drafts(self) -> list[Stored]:
         """The messages in Drafts."""
         return [m for m in self.messages if m.label == "DRAFT"]
+
+    def receive(self, thread_id: str, message: EmailMessage, at: datetime) -> Stored:
+        """An answer arriving in a thread (label INBOX), at `at`."""
+        ident = f"{secrets.randbits(60):x}"
+        stored = Stored(ident, thread_id, "INBOX", message, int(at.timestamp() * 1000))
+        with self.lock:
+            self.messages.append(stored)
+        return stored
 
 
 class _Handler(JsonHandler):
@@ -205,6 +216,14 @@ class _Handler(JsonHandler):
             return 404, _error(404, "notFound", "Requested entity was not found.")
         return 200, {"id": found[0].draft_id, "message": _metadata(found[0])}
 
+    def _threads_get(self, state: GmailState, p: Any, body: Any, q: Any) -> tuple[int, Any]:
+        found = [m for m in state.messages if m.thread_id == p["id"]]
+        if not found:
+            return 404, _error(404, "notFound", "Requested entity was not found.")
+        names = q.get("metadataHeaders") or ["To", "Subject"]
+        messages = [_metadata(m, names) for m in sorted(found, key=lambda m: m.internal_ms)]
+        return 200, {"id": p["id"], "messages": messages}
+
     def _token(self, state: GmailState, form: dict[str, list[str]]) -> tuple[int, Any]:
         grant = form.get("grant_type", [""])[0]
         scopes = set(form.get("scope", [""])[0].split())
@@ -253,10 +272,8 @@ def _search(state: GmailState, query: str) -> list[Stored]:
     return hits
 
 
-def _metadata(stored: Stored) -> dict[str, Any]:
-    headers = [
-        {"name": n, "value": str(stored.message[n])} for n in ("To", "Subject") if stored.message[n]
-    ]
+def _metadata(stored: Stored, names: Sequence[str] = ("To", "Subject")) -> dict[str, Any]:
+    headers = [{"name": n, "value": str(stored.message[n])} for n in names if stored.message[n]]
     return {
         "id": stored.id,
         "threadId": stored.thread_id,

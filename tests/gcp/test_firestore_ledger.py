@@ -194,6 +194,32 @@ def test_last_reminders_give_the_latest_per_customer_by_run_date_without_failure
     assert ledger.last_reminders(200, date(2026, 11, 19)) == {}
 
 
+def test_sent_reminders_list_the_delivered_ones_with_the_mailers_ids(ledger: Any) -> None:
+    made = {
+        "100/reminder/1001/L1/a": 20,
+        "100/reminder/1002/L1/b": 21,
+        "100/reminder/1003/L1/c": 21,
+    }
+    for key, day in made.items():
+        when = datetime(2026, 11, day, 9, 0, tzinfo=AMSTERDAM)
+        customer = key.split("/")[2]
+        ledger.claim(replace(claim(key), claimed_at=when, customer=customer, run_date=when.date()))
+    ledger.complete("100/reminder/1001/L1/a", Outcome.SENT, Delivery(Mode.SEND, "m1", "t1"))
+    ledger.complete("100/reminder/1002/L1/b", Outcome.DRAFTED, Delivery(Mode.DRAFT, "<fu.x@d>"))
+    ledger.complete("100/reminder/1003/L1/c", Outcome.FAILED, reason="quota")
+
+    found = ledger.sent_reminders(100, date(2026, 11, 19))
+
+    assert [(r.customer, r.provider_id, r.thread_id, r.run_date) for r in found] == [
+        ("1001", "m1", "t1", date(2026, 11, 20)),
+        ("1002", "<fu.x@d>", "", date(2026, 11, 21)),
+    ]
+    assert found[0].recipient == "info@klant.example.nl"
+    assert found[0].claimed_at == datetime(2026, 11, 20, 9, 0, tzinfo=AMSTERDAM)
+    assert ledger.sent_reminders(100, date(2026, 11, 21))[0].customer == "1002"
+    assert ledger.sent_reminders(200, date(2026, 11, 19)) == []
+
+
 def test_pauses_per_division_and_global_are_kept_replaced_and_lifted(ledger: Any) -> None:
     ledger.pause(Pause("1001", date(2026, 12, 31), "dispute", 100))
     ledger.pause(Pause("2026-0042", date(2026, 12, 1), "credit note coming", None))

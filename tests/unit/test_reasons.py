@@ -35,6 +35,10 @@ SAMPLE: dict[str, Param] = {
     "note": "levering betwist",
     "detail": "HTTP 503",
     "division": 654321,
+    "customer": "1001",
+    "sender": "jan@klant.example.nl",
+    "recipient": "info@klant.example.nl",
+    "subject": "Re: Betalingsherinnering F0042",
 }
 ONLY_A_DETAIL = {"delivery_failed", "delivery_rejected"}  # the mailbox's own words, as they are
 

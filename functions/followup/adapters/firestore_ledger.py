@@ -53,6 +53,7 @@ from followup.model import (
     Outcome,
     Pause,
     RunReport,
+    SentReminder,
     Watermark,
 )
 from followup.ports import Clock
@@ -197,6 +198,23 @@ class FirestoreLedger:
                 reminder = last_reminder(date.fromisoformat(day), str(data["key"]), items)
                 latest[customer] = (*order, reminder)
         return {customer: found[2] for customer, found in latest.items()}
+
+    def sent_reminders(self, division: int, since: date) -> list[SentReminder]:
+        """Reminders sent or drafted by runs dated `since` or later, with the mailer's ids (the
+        same indexed query as last_reminders)."""
+        query = (
+            self._col("claims")
+            .where(filter=FieldFilter("division", "==", division))
+            .where(filter=FieldFilter("kind", "==", MailKind.REMINDER.value))
+            .where(filter=FieldFilter("claimed_day", ">=", since.isoformat()))
+        )
+        with _firestore("reading recent reminders"):
+            rows = [s.to_dict() or {} for s in query.stream(**self._opts)]
+        found = [_sent_from(r) for r in rows if r.get("customer") and r.get("provider_id")
+                 and r.get("outcome") in (Outcome.SENT.value, Outcome.DRAFTED.value)]  # fmt: skip
+        return sorted(
+            (r for r in found if r.run_date >= since), key=lambda r: (r.run_date, r.claimed_at)
+        )
 
     # --- PauseBook (disputes) ------------------------------------------------------------
 
@@ -371,6 +389,19 @@ def _pause_from(row: dict[str, Any]) -> Pause:
         date.fromisoformat(row["until"]),
         row.get("reason", ""),
         int(row["division"]) or None,
+    )
+
+
+def _sent_from(data: dict[str, Any]) -> SentReminder:
+    claimed: datetime = data["claimed_at"]
+    return SentReminder(
+        key=str(data["key"]),
+        customer=str(data["customer"]),
+        recipient=str(data.get("recipient", "")),
+        run_date=date.fromisoformat(str(data.get("run_date") or data["claimed_day"])),
+        claimed_at=claimed.astimezone(AMSTERDAM),
+        provider_id=str(data["provider_id"]),
+        thread_id=str(data.get("thread_id") or ""),
     )
 
 

@@ -29,15 +29,19 @@ GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"  # noqa: S105 - a URL
 SEND = "https://www.googleapis.com/auth/gmail.send"
 COMPOSE = "https://www.googleapis.com/auth/gmail.compose"
 READONLY = "https://www.googleapis.com/auth/gmail.readonly"
+METADATA = "https://www.googleapis.com/auth/gmail.metadata"
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
 
 
-def scopes_for(modes: Iterable[Mode], reconcile: bool) -> tuple[str, ...]:
-    """Send only: gmail.send; any draft: gmail.compose (it sends too); reconcile: + readonly."""
+def scopes_for(modes: Iterable[Mode], reconcile: bool, replies: bool = False) -> tuple[str, ...]:
+    """Send only: gmail.send; any draft: gmail.compose (it sends too); reconcile: + readonly;
+    answers to reminders (`[replies]`) without reconcile: + metadata (headers, no bodies)."""
     wanted = set(modes)
     scopes = [COMPOSE] if Mode.DRAFT in wanted else [SEND] if wanted else []
     if reconcile:
         scopes.append(READONLY)
+    elif replies:
+        scopes.append(METADATA)
     return tuple(scopes)
 
 

@@ -76,6 +76,7 @@ class GmailMailer:
         window: tuple[timedelta, timedelta] = (timedelta(minutes=15), timedelta(hours=2)),
         rng: random.Random | None = None,
     ) -> None:
+        self.service = service  # the client: gmail_replies.py reads the same mailbox
         self._api = service.users()
         self._clock = clock
         scopes = set(scopes)
@@ -166,6 +167,11 @@ class GmailMailer:
             if _matches(message, claim):
                 return Delivery(Mode.DRAFT, str(got["id"]), message.get("threadId"))
         return None
+
+    def read(self, method: str, request: Callable[[], Any]) -> Any:
+        """One reading call (`method` as in gmail_quota.UNITS), paced and retried as the
+        mailer's own: for the other readers of the mailbox (gmail_replies.py)."""
+        return self._call(method, request)
 
     # --- one call, paced and retried ----------------------------------------------------
 

@@ -15,6 +15,7 @@ UNITS = {
     "messages.get": 5,
     "drafts.list": 5,
     "drafts.get": 5,
+    "threads.get": 10,
 }
 
 

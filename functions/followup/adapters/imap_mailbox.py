@@ -140,6 +140,10 @@ class ImapMailbox:
             said = _said(exc)
             raise MailerError(f"the IMAP server {self.where} refused {what} ({said})") from None
 
+    def read(self, what: str, call: Callable[[imaplib.IMAP4], T]) -> T:
+        """A reading call on the signed-in connection, failures typed as the mailer's own."""
+        return self._call(what, call)
+
     # --- what the mailer needs ----------------------------------------------------------
 
     def folders(self) -> Folders:

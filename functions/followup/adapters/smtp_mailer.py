@@ -99,6 +99,11 @@ class SmtpImapMailer:
             return Delivery(Mode.DRAFT, message_id)
         return Trace.UNKNOWN if claim.kind in self._sending else Trace.ABSENT
 
+    @property
+    def mailbox(self) -> ImapMailbox:
+        """The IMAP mailbox it files into (imap_replies.py reads its INBOX)."""
+        return self._imap
+
     def close(self) -> None:
         """Log out of the mailbox."""
         self._imap.close()

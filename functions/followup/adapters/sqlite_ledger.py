@@ -28,6 +28,7 @@ from followup.model import (
     Outcome,
     Pause,
     RunReport,
+    SentReminder,
     Watermark,
 )
 from followup.report import report_to_dict
@@ -265,6 +266,23 @@ class SqliteLedger:
             customer: last_reminder(date.fromisoformat(day), key, (items or "").split())
             for customer, day, _, key, items in rows
         }
+
+    def sent_reminders(self, division: int, since: date) -> list[SentReminder]:
+        """Reminders sent or drafted by runs dated `since` or later, with the mailer's ids."""
+        rows = self._db.execute(
+            "SELECT key, customer, recipient, COALESCE(run_date, substr(claimed_at, 1, 10))"
+            " AS day, claimed_at, provider_id, COALESCE(thread_id, '') FROM claims"
+            " WHERE division = ? AND kind = ? AND customer != '' AND outcome IN (?, ?)"
+            " AND provider_id IS NOT NULL AND day >= ? ORDER BY day, claimed_at",
+            (division, MailKind.REMINDER.value, Outcome.SENT.value, Outcome.DRAFTED.value,
+             since.isoformat()),
+        ).fetchall()  # fmt: skip
+        return [
+            SentReminder(
+                key, cust, to, date.fromisoformat(day), datetime.fromisoformat(at), pid, tid
+            )
+            for key, cust, to, day, at, pid, tid in rows
+        ]
 
     # --- PauseBook ----------------------------------------------------------------------
 

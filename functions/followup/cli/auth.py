@@ -205,9 +205,9 @@ def auth_gmail_command(args: argparse.Namespace) -> int:
     modes = config.mail.mode
     token_file = bootstrap.gmail_token_file(config)  # [tokens] backend = "file": beside it
     if not chosen.delegation:
-        _gmail_consent(chosen, modes, args, token_file)
+        _gmail_consent(chosen, modes, args, token_file, config.replies.enabled)
     access = check_configured(  # the credentials as a run makes them
-        lambda: bootstrap.gmail_credentials(chosen, modes, token_file),
+        lambda: bootstrap.gmail_credentials(chosen, modes, token_file, config.replies.enabled),
         user=str(chosen.user),
         delegation=chosen.delegation,
     )
@@ -219,7 +219,11 @@ def auth_gmail_command(args: argparse.Namespace) -> int:
 
 
 def _gmail_consent(
-    chosen: GmailMail, modes: Modes, args: argparse.Namespace, token_file: Path | None = None
+    chosen: GmailMail,
+    modes: Modes,
+    args: argparse.Namespace,
+    token_file: Path | None = None,
+    replies: bool = False,
 ) -> None:
     """Run Google's consent and store the refresh token in the configured secret (or, without
     refresh_token_secret, in the local token file)."""
@@ -229,7 +233,7 @@ def _gmail_consent(
     from followup.adapters.gmail_check import describe
     from followup.adapters.gmail_consent import store_secret
 
-    scopes = google.scopes_for({modes.confirmation, modes.reminder}, chosen.reconcile)
+    scopes = google.scopes_for({modes.confirmation, modes.reminder}, chosen.reconcile, replies)
     if not chosen.refresh_token_secret:  # no Google Cloud: the local token file
         store = bootstrap.gmail_file_store(chosen, token_file)
         print(f"Asking Google for: {describe(scopes)}")

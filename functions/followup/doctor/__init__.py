@@ -110,7 +110,7 @@ def gmail_check(config: Settings) -> Check:
 
     access = check_configured(
         lambda: bootstrap.gmail_credentials(
-            chosen, config.mail.mode, bootstrap.gmail_token_file(config)
+            chosen, config.mail.mode, bootstrap.gmail_token_file(config), config.replies.enabled
         ),
         user=str(chosen.user),
         delegation=chosen.delegation,

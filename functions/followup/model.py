@@ -151,6 +151,9 @@ class Watermark:
     # Pages of the division's full listings last read to their end ("CRM/Accounts": 20): what
     # tells the next run whether a listing or ID filters read its customers in fewer calls.
     listing_pages: tuple[tuple[str, int], ...] = ()
+    # Answers to reminders were looked for up to this moment (reply_watch.py): an answer from
+    # before it was seen by an earlier run, and is not told (or paused for) again.
+    replies_seen: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from followup import reasons
 from followup.deps import Deps
@@ -30,6 +30,7 @@ class Watched:
 
     pauses: list[Pause] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    looked_until: datetime | None = None  # the mailbox was read up to now (kept with the watermark)
 
 
 def watch(
@@ -45,8 +46,12 @@ def watch(
     if not reminders:
         return found
     since = watermark.run_date if watermark else min(r.run_date for r in reminders)
+    seen = watermark.replies_seen if watermark else None
+    now = deps.clock.now()
     try:
         replies = deps.replies.replies(division, reminders, since)
+        replies = [r for r in replies if seen is None or r.at > seen]  # new since the last look
+        found.looked_until = now
     except FollowupError as exc:
         note = reasons.replies_unread(str(exc))
         log.warning("division %s: %s", division, note)

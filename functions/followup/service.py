@@ -151,7 +151,9 @@ def run_division(
             if e.kind is MailKind.CONFIRMATION
         )
         if not dry_run and confirmations_final and plan.resume_from is not None:
-            deps.runlog.advance(division, _next(watermark, plan.resume_from, data, run_date))
+            mark = _next(watermark, plan.resume_from, data, run_date)
+            seen = answered.looked_until or (watermark.replies_seen if watermark else None)
+            deps.runlog.advance(division, replace(mark, replies_seen=seen))
     return result
 
 

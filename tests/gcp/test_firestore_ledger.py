@@ -141,6 +141,9 @@ def test_the_watermark_is_kept_per_division(ledger: Any) -> None:
     pages = (("CRM/Accounts", 20), ("CRM/Contacts", 21))
     ledger.advance(100, Watermark(44, date(2026, 11, 25), listing_pages=pages))
     assert ledger.watermark(100) == Watermark(44, date(2026, 11, 25), listing_pages=pages)
+    seen = datetime(2026, 11, 25, 9, 0, 3, tzinfo=AMSTERDAM)
+    ledger.advance(100, Watermark(45, date(2026, 11, 26), replies_seen=seen))
+    assert ledger.watermark(100).replies_seen == seen
 
 
 def test_a_second_holder_of_a_division_is_refused_and_others_are_free(

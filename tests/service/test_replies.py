@@ -163,3 +163,22 @@ def test_without_the_setting_the_mailbox_is_not_asked() -> None:
     on(deps, LEVEL_1)
     on(deps, LEVEL_2)
     assert replies.asked == []
+
+
+def test_an_answer_seen_before_a_resume_does_not_pause_the_customer_again() -> None:
+    early = replace(
+        answer("jan@klant2.example.nl", "Re: Betalingsherinnering F0004"),
+        at=datetime(2026, 11, 13, 8, 0, tzinfo=AMSTERDAM),  # before the run of the 13th
+    )
+    deps = make(FakeReplies([early]), paid=True)  # a payment too: the watermark moves every run
+    on(deps, LEVEL_1)
+    on(deps, date(2026, 11, 13))  # the morning's answer: paused
+    assert deps.pauses.pauses(DIV)
+    assert deps.ledger.watermarks[DIV].replies_seen is not None
+    assert deps.pauses.resume(CUSTOMER.code, DIV)  # the owner read it and lifts the pause
+
+    # The next run looks from the 13th (its date) but knows it read up to 09:00 that day.
+    later = on(deps, LEVEL_2)
+
+    assert deps.pauses.pauses(DIV) == []  # the same answer doesn't pause again
+    assert [e.outcome for e in reminders(later)] == [Outcome.DRAFTED]

@@ -329,6 +329,7 @@ class FirestoreLedger:
             "run_date": watermark.run_date.isoformat(),
             "complete": watermark.complete,
             "listing_pages": dict(watermark.listing_pages),
+            "replies_seen": watermark.replies_seen,
             "updated_at": now,
             "expire_at": now + self._keep,
         }

@@ -59,6 +59,7 @@ class Watermarks:
             date.fromisoformat(data["run_date"]),
             bool(data.get("complete", True)),
             tuple(sorted((str(k), int(v)) for k, v in (data.get("listing_pages") or {}).items())),
+            data.get("replies_seen"),
         )
 
     def advance(self, division: int, fields: dict[str, Any]) -> None:

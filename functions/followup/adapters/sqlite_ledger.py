@@ -66,7 +66,8 @@ CREATE TABLE IF NOT EXISTS watermarks (
     sync_timestamp INTEGER NOT NULL,
     run_date TEXT NOT NULL,
     complete INTEGER NOT NULL DEFAULT 1,  -- 0: the first run's history read isn't finished
-    listing_pages TEXT NOT NULL DEFAULT '{}'  -- JSON: pages of listings read to their end
+    listing_pages TEXT NOT NULL DEFAULT '{}',  -- JSON: pages of listings read to their end
+    replies_seen TEXT  -- answers to reminders looked for up to this moment (ISO)
 );
 CREATE TABLE IF NOT EXISTS pauses (
     target TEXT NOT NULL,
@@ -99,6 +100,8 @@ def _migrate(db: sqlite3.Connection) -> None:
         db.execute("ALTER TABLE watermarks ADD COLUMN complete INTEGER NOT NULL DEFAULT 1")
     if "listing_pages" not in columns:
         db.execute("ALTER TABLE watermarks ADD COLUMN listing_pages TEXT NOT NULL DEFAULT '{}'")
+    if "replies_seen" not in columns:
+        db.execute("ALTER TABLE watermarks ADD COLUMN replies_seen TEXT")
     if "run_date" not in {row[1] for row in db.execute("PRAGMA table_info(claims)")}:
         db.execute("ALTER TABLE claims ADD COLUMN run_date TEXT")
 
@@ -372,14 +375,15 @@ class SqliteLedger:
     def watermark(self, division: int) -> Watermark | None:
         """The division's watermark, if it ran before."""
         row = self._db.execute(
-            "SELECT sync_timestamp, run_date, complete, listing_pages FROM watermarks"
+            "SELECT sync_timestamp, run_date, complete, listing_pages, replies_seen FROM watermarks"
             " WHERE division = ?",
             (division,),
         ).fetchone()
         if row is None:
             return None
         pages = tuple(sorted((str(k), int(v)) for k, v in json.loads(row[3] or "{}").items()))
-        return Watermark(row[0], date.fromisoformat(row[1]), bool(row[2]), pages)
+        seen = datetime.fromisoformat(row[4]) if row[4] else None
+        return Watermark(row[0], date.fromisoformat(row[1]), bool(row[2]), pages, seen)
 
     def advance(self, division: int, watermark: Watermark) -> None:
         """Store the new watermark; one behind the stored row version is ignored (a stale run
@@ -387,9 +391,10 @@ class SqliteLedger:
         with self._tx() as db:
             db.execute(
                 "INSERT INTO watermarks (division, sync_timestamp, run_date, complete,"
-                " listing_pages) VALUES (?, ?, ?, ?, ?) ON CONFLICT (division) DO UPDATE SET"
-                " sync_timestamp = excluded.sync_timestamp, run_date = excluded.run_date,"
-                " complete = excluded.complete, listing_pages = excluded.listing_pages"
+                " listing_pages, replies_seen) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (division)"
+                " DO UPDATE SET sync_timestamp = excluded.sync_timestamp,"
+                " run_date = excluded.run_date, complete = excluded.complete,"
+                " listing_pages = excluded.listing_pages, replies_seen = excluded.replies_seen"
                 " WHERE excluded.sync_timestamp >= watermarks.sync_timestamp",  # never back
                 (
                     division,
@@ -397,6 +402,7 @@ class SqliteLedger:
                     watermark.run_date.isoformat(),
                     int(watermark.complete),
                     json.dumps(dict(watermark.listing_pages)),
+                    watermark.replies_seen.isoformat() if watermark.replies_seen else None,
                 ),
             )
 

@@ -40,8 +40,9 @@ class OutboxMailer:
     """Writes each mail as RFC 5322 bytes, atomically, after its durable record; `close()`
     brings the pages (index.html, days/<day>.html) up to date."""
 
-    def __init__(self, root: str | os.PathLike[str]) -> None:
+    def __init__(self, root: str | os.PathLike[str], shown: int = outbox_index.SHOWN) -> None:
         self.root = Path(root)
+        self.shown = shown  # mails index.html shows in full (each day's page has all its own)
         self._journal = Journal(self.root)
         self._started = False
 
@@ -92,7 +93,7 @@ class OutboxMailer:
         """Bring root/index.html and the day pages up to date with the records; its path.
         Only days with new records are read and written again."""
         self._start()
-        return outbox_index.refresh(self._journal)
+        return outbox_index.refresh(self._journal, self.shown)
 
     def _start(self) -> None:
         if not self._started:

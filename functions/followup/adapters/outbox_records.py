@@ -192,12 +192,13 @@ def _dated(message: EmailMessage) -> datetime | None:
 
 
 def _part(message: EmailMessage, subtype: str) -> str | None:
-    """The decoded text of the message's text/<subtype> body, if it has one."""
+    """The decoded text of the message's text/<subtype> body, if it has one; line ends as
+    composed (a parsed file's 8bit body has the CRLF of the wire)."""
     body = message.get_body(preferencelist=(subtype,))
     if body is None or body.get_content_subtype() != subtype:
         return None
     try:
-        return str(body.get_content())
+        return str(body.get_content()).replace("\r\n", "\n")
     except (LookupError, ValueError):
         return None
 

@@ -38,7 +38,7 @@ from followup.adapters.file_tokens import FileTokenStore
 from followup.adapters.outbox_mailer import FOLDERS, OutboxMailer
 from followup.clock import SystemClock, business_date
 from followup.model import Mode, RunReport, TokenSet
-from followup.ports import ExactSource, Mailer
+from followup.ports import ExactSource, Ledger, Mailer
 from followup.sandbox.demo_invoices import at
 from followup.sandbox.division import Division
 from followup.sandbox.endpoints import ENDPOINTS
@@ -157,11 +157,12 @@ class Stopwatch:
 @dataclass(frozen=True)
 class Timed:
     """One run: its wall time, the parts spent in Exact (the sandbox's answers included), in
-    the outbox mailer and closing the app (the outbox's pages), and its report."""
+    the ledger, in the outbox mailer and closing the app (the outbox's pages), and its report."""
 
     name: str
     wall: float
     exact: float
+    ledger: float
     deliver: float
     close: float
     report: RunReport
@@ -179,13 +180,20 @@ def timed_run(name: str, config: settings.Settings, run_date: date, dry_run: boo
     """The whole job once, as `followup run` makes it, closing included."""
     started = time.perf_counter()
     app = bootstrap.build(config, SystemClock(), run_date)
-    source, mailer = Stopwatch(app.deps.source), Stopwatch(app.deps.mailer)
-    app.deps = replace(app.deps, source=cast(ExactSource, source), mailer=cast(Mailer, mailer))
+    source, ledger = Stopwatch(app.deps.source), Stopwatch(app.deps.ledger)
+    mailer = Stopwatch(app.deps.mailer)
+    app.deps = replace(
+        app.deps,
+        source=cast(ExactSource, source),
+        ledger=cast(Ledger, ledger),
+        mailer=cast(Mailer, mailer),
+    )
     report = service.run(app.deps, run_date, dry_run=dry_run)
     closing = time.perf_counter()
     app.close()
     ended = time.perf_counter()
-    return Timed(name, ended - started, source.seconds, mailer.seconds, ended - closing, report)
+    took = (source.seconds, ledger.seconds, mailer.seconds, ended - closing)
+    return Timed(name, ended - started, *took, report)
 
 
 def fill_history(outbox: Path, mails: list[Path], days: int) -> int:
@@ -248,8 +256,8 @@ def give_consent(sandbox: SandboxProcess, path: Path) -> None:
 
 
 HEADER = (
-    "outbox before", "run", "wall s", "Exact s", "local s", "deliver s", "close s", "planned",
-    "drafted", "x dry", "x dry local", "target",
+    "outbox before", "run", "wall s", "Exact s", "local s", "ledger s", "deliver s", "close s",
+    "planned", "drafted", "x dry", "x dry local", "target",
 )  # fmt: skip
 
 
@@ -262,8 +270,8 @@ def rows_of(before: str, runs: list[Timed]) -> tuple[list[tuple[str, ...]], list
         ratio, local = run.wall / dry.wall, run.local / dry.local
         rows.append((
             before, run.name, f"{run.wall:.1f}", f"{run.exact:.1f}", f"{run.local:.1f}",
-            f"{run.deliver:.1f}", f"{run.close:.2f}", str(run.count("planned")),
-            str(run.count("drafted")), f"{ratio:.2f}", f"{local:.2f}",
+            f"{run.ledger:.1f}", f"{run.deliver:.1f}", f"{run.close:.2f}",
+            str(run.count("planned")), str(run.count("drafted")), f"{ratio:.2f}", f"{local:.2f}",
             f"<= {target}" if target else "",
         ))  # fmt: skip
         if target:

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from followup.adapters.private_file import held, open_lock, reason, write_private
+from followup.adapters.private_file import held, open_lock, read_json, reason, write_private
 from followup.errors import TokenStoreError
 from followup.model import TokenSet
 
@@ -30,20 +30,16 @@ class FileTokenStore:
     def load(self) -> TokenSet | None:
         """The stored tokens, or None when the file does not exist."""
         try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return None
+            data = read_json(self.path)
         except (OSError, UnicodeDecodeError) as exc:
             raise TokenStoreError(f"token file {self.path} can't be read: {reason(exc)}") from None
-        try:
-            data = json.loads(text)
         except json.JSONDecodeError as exc:
             # exc.msg and the position only: never the file's contents.
             raise TokenStoreError(
                 f"token file {self.path} is not valid JSON ({exc.msg} at line {exc.lineno} "
                 f"column {exc.colno}); run `followup auth exact` to write it again"
             ) from None
-        return _tokens_from(data, self.path)
+        return None if data is None else _tokens_from(data, self.path)
 
     def save(self, tokens: TokenSet) -> None:
         """Replace the file atomically: temp file in the same directory, fsync, rename."""

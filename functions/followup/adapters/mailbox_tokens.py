@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from followup.adapters.private_file import held, open_lock, reason, write_private
+from followup.adapters.private_file import held, open_lock, read_json, reason, write_private
 from followup.errors import TokenStoreError
 
 FILE_NAME = "mailbox-tokens.json"
@@ -62,18 +62,16 @@ class FileRefreshToken:
 
     def _read(self) -> dict[str, Any]:
         try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return {}
+            data = read_json(self.path)
         except (OSError, UnicodeDecodeError) as exc:
             raise TokenStoreError(f"token file {self.path} can't be read: {reason(exc)}") from None
-        try:
-            data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise TokenStoreError(
                 f"token file {self.path} is not valid JSON ({exc.msg} at line {exc.lineno}); "
                 "delete it and give consent again"
             ) from None
+        if data is None:
+            return {}
         if not isinstance(data, dict):
             raise TokenStoreError(f"token file {self.path} does not hold a JSON object")
         return data

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 
 def write_private(path: Path, text: str) -> None:
@@ -31,6 +33,17 @@ def write_private(path: Path, text: str) -> None:
         if temp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(temp)
+
+
+def read_json(path: Path) -> Any:
+    """The JSON in `path`, or None when there is no file. OSError or UnicodeDecodeError when it
+    can't be read, json.JSONDecodeError when it isn't JSON (its message and position only: the
+    caller never shows the contents)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    return json.loads(text)
 
 
 def open_lock(lock_path: Path) -> int:

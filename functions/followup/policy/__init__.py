@@ -75,6 +75,7 @@ def plan(
     date): what happened after the run date is then neither confirmed nor lost, but left for
     the next normal run."""
     today = today or run_date
+    doubtful = contradictions(data, today)  # no thank-you, no reminder for these customers
     notes: list[str] = []
     policy = rules.policy
     if policy.confirmations_on_working_days_only and not is_working_day(run_date):
@@ -82,7 +83,7 @@ def plan(
         resume: int | None = None  # keep the watermark: these payments are confirmed later
         notes.append(reasons.CONFIRMATIONS_WAIT)
     else:
-        confirmations = plan_confirmations(data, run_date, since, rules, history, today)
+        confirmations = plan_confirmations(data, run_date, since, rules, history, doubtful)
         resume = next_watermark(data, run_date, today)
     if policy.reminders_on_working_days_only and not is_working_day(run_date):
         reminders = Plan((), ())
@@ -93,7 +94,7 @@ def plan(
         just_paid = {line.item_id for mail in confirmations.mails for line in mail.lines}
         just_paid |= {line.entry_id for line in part_paid_in_one_row(data, since, run_date)}
         reminders = _hold(data, plan_reminders(data, run_date, rules, history, just_paid),
-                          contradictions(data, today))  # fmt: skip
+                          doubtful)  # fmt: skip
     mails, cap_note = _safety_cap(confirmations.mails + reminders.mails, policy.max_sends_per_run)
     if cap_note:
         notes.append(cap_note)

@@ -173,12 +173,13 @@ def plan_confirmations(
     since: date,
     rules: Rules,
     history: History,
-    today: date | None = None,
+    doubtful: Mapping[str, tuple[str, list[str]]] | None = None,
 ) -> Plan:
-    """One thank-you per customer for the money received in [since, run_date); refunds too."""
+    """One thank-you per customer for the money received in [since, run_date); refunds too.
+    `doubtful`: the customers whose rows contradict every reading (`contradictions`)."""
     covered = history.covered.get(MailKind.CONFIRMATION, set())
     days = _days(data)
-    doubtful = contradictions(data, today or run_date)
+    doubtful = contradictions(data, run_date) if doubtful is None else doubtful
     skips: list[Skip] = [
         Skip(data.division, MailKind.CONFIRMATION, customer_of(data, account_id), why,
              tuple(numbers))

@@ -35,7 +35,7 @@ from typing import Any, cast
 
 from followup import bootstrap, service, settings
 from followup.adapters.file_tokens import FileTokenStore
-from followup.adapters.outbox_mailer import FOLDERS, OutboxMailer
+from followup.adapters.outbox_folder.mailer import FOLDERS, OutboxMailer
 from followup.clock import SystemClock, business_date
 from followup.model import Mode, RunReport, TokenSet
 from followup.ports import ExactSource, Ledger, Mailer

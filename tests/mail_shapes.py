@@ -10,11 +10,11 @@ from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
-from followup import samples
-from followup.compose import Composer
+from followup.mail import samples
+from followup.mail.compose import Composer
+from followup.mail.environment import default_template_dir, languages
 from followup.model import CUSTOMER_KINDS, InvoiceLine, MailKind, PlannedMail
 from followup.settings import Company
-from followup.template_env import default_template_dir, languages
 
 TODAY = date(2026, 2, 3)
 COMPANY = samples.COMPANY

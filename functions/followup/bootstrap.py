@@ -10,14 +10,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from followup.adapters.file_tokens import FileTokenStore
-from followup.adapters.outbox_mailer import OutboxMailer
-from followup.adapters.sqlite_ledger import SqliteLedger
+from followup.adapters.outbox_folder.mailer import OutboxMailer
+from followup.adapters.sqlite.ledger import SqliteLedger
 from followup.clock import SystemClock
-from followup.compose import Composer, search_path
 from followup.errors import ConfigError, MailerAuthError
 from followup.exact.auth import ExactAuth
 from followup.exact.client import ExactClient
 from followup.exact.queries import ExactOnlineSource
+from followup.mail.compose import Composer, search_path
+from followup.mail.languages import check_languages, check_template_folder, owner_language
 from followup.policy import Rules
 from followup.ports import Clock, Mailer, Replies, TokenStore
 from followup.service import Deps
@@ -31,11 +32,10 @@ from followup.settings import (
     Settings,
     SmtpMail,
 )
-from followup.template_languages import check_languages, check_template_folder, owner_language
 
 if TYPE_CHECKING:  # the Google libraries load only when the settings ask for them
-    from followup.adapters import firestore_ledger
-    from followup.adapters.mailbox_tokens import FileRefreshToken
+    from followup.adapters.firestore import ledger as firestore_ledger
+    from followup.adapters.mailbox.tokens import FileRefreshToken
     from followup.cloud.ports import DivisionQueue, TriggerBook
     from followup.sandbox.state import SandboxState
     from followup.settings import CloudTasks
@@ -78,7 +78,7 @@ def open_ledger(
     """The ledger the settings name (also run log and pause book), closed with `resources`."""
     chosen = settings.ledger
     if isinstance(chosen, FirestoreLedger):
-        from followup.adapters.firestore_ledger import FirestoreLedger as Ledger
+        from followup.adapters.firestore.ledger import FirestoreLedger as Ledger
 
         client = _firestore(chosen.project, chosen.database, resources)
         return Ledger(
@@ -129,15 +129,15 @@ def open_replies(settings: Settings, mailer: Mailer) -> Replies | None:
     mailbox's INBOX; the outbox folder gets no answers (None)."""
     if not settings.replies.enabled:
         return None
-    from followup.adapters.smtp_mailer import SmtpImapMailer
+    from followup.adapters.mailbox.smtp_mailer import SmtpImapMailer
 
     if isinstance(mailer, SmtpImapMailer):
-        from followup.adapters.imap_replies import ImapReplies
+        from followup.adapters.mailbox.imap_replies import ImapReplies
 
         return ImapReplies(mailer.mailbox)
     if isinstance(settings.mail.transport, GmailMail):
-        from followup.adapters.gmail_mailer import GmailMailer
-        from followup.adapters.gmail_replies import GmailReplies
+        from followup.adapters.gmail.mailer import GmailMailer
+        from followup.adapters.gmail.replies import GmailReplies
 
         assert isinstance(mailer, GmailMailer)
         return GmailReplies(mailer.service, mailer)
@@ -147,7 +147,7 @@ def open_replies(settings: Settings, mailer: Mailer) -> Replies | None:
 def gmail_token_file(settings: Settings) -> Path | None:
     """Where `followup auth gmail` keeps the refresh token with `[tokens] backend = "file"`:
     the mailbox token file beside the Exact tokens (None with Secret Manager tokens)."""
-    from followup.adapters.mailbox_tokens import FILE_NAME
+    from followup.adapters.mailbox.tokens import FILE_NAME
 
     tokens = settings.tokens
     return tokens.path.with_name(FILE_NAME) if isinstance(tokens, FileTokens) else None
@@ -161,9 +161,9 @@ def _gmail(
     token_file: Path | None = None,
     replies: bool = False,
 ) -> Mailer:
-    from followup.adapters import gmail_credentials as google
-    from followup.adapters.gmail_mailer import GmailMailer
-    from followup.adapters.gmail_quota import QuotaBucket
+    from followup.adapters.gmail import credentials as google
+    from followup.adapters.gmail.mailer import GmailMailer
+    from followup.adapters.gmail.quota import QuotaBucket
 
     credentials, scopes, hint = gmail_credentials(chosen, modes, token_file, replies)
     service = google.gmail_service(
@@ -186,8 +186,8 @@ def gmail_credentials(
     """The Gmail credentials the settings name, the scopes they ask for (`replies`: reading
     answers to reminders), and what to do when Gmail refuses them. Without
     refresh_token_secret the consent is in `token_file`."""
-    from followup.adapters import gmail_credentials as google
-    from followup.adapters.gmail_mailer import RUN_AUTH
+    from followup.adapters.gmail import credentials as google
+    from followup.adapters.gmail.mailer import RUN_AUTH
 
     scopes = google.scopes_for({modes.confirmation, modes.reminder}, chosen.reconcile, replies)
     if chosen.delegation:
@@ -214,7 +214,7 @@ def gmail_credentials(
 
 def gmail_file_store(chosen: GmailMail, token_file: Path | None) -> FileRefreshToken:
     """The entry of the local token file that holds the Gmail consent."""
-    from followup.adapters.mailbox_tokens import FileRefreshToken
+    from followup.adapters.mailbox.tokens import FileRefreshToken
 
     if token_file is None:
         raise ConfigError(
@@ -243,7 +243,7 @@ def gmail_secret_name(chosen: GmailMail, secret: str) -> str:
 def gmail_client_secret(chosen: GmailMail, secrets: Any | None) -> str:
     """The OAuth client's secret: the environment wins over the secret named in the settings
     (read with `secrets`, a Secret Manager client made here when None)."""
-    from followup.adapters import gmail_credentials as google
+    from followup.adapters.gmail import credentials as google
 
     client_secret = os.environ.get(GMAIL_SECRET_ENV, "")
     if client_secret:
@@ -264,7 +264,7 @@ def open_trigger_book(settings: Settings, clock: Clock, resources: ExitStack) ->
     """Where scheduler calls are remembered: beside the ledger (same file or database)."""
     chosen, lease = settings.ledger, settings.cloud.trigger_lease_seconds
     if isinstance(chosen, FirestoreLedger):
-        from followup.adapters.firestore_trigger_book import FirestoreTriggerBook
+        from followup.adapters.firestore.trigger_book import FirestoreTriggerBook
 
         return FirestoreTriggerBook(
             _firestore(chosen.project, chosen.database, resources),
@@ -274,7 +274,7 @@ def open_trigger_book(settings: Settings, clock: Clock, resources: ExitStack) ->
             retention_days=chosen.retention_days,
             timeout_seconds=chosen.timeout_seconds,
         )
-    from followup.adapters.sqlite_trigger_book import SqliteTriggerBook
+    from followup.adapters.sqlite.trigger_book import SqliteTriggerBook
 
     book = SqliteTriggerBook(chosen.path, clock, lease_seconds=lease)
     resources.callback(book.close)

@@ -20,7 +20,7 @@ from followup.ports import (
     RunLog,
     TokenStore,
 )
-from followup.rules_settings import Digest, ReplyWatch
+from followup.settings.rules import Digest, ReplyWatch
 
 
 class Composer(Protocol):

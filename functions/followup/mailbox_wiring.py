@@ -12,21 +12,21 @@ import os
 from contextlib import ExitStack
 from pathlib import Path
 
-from followup.adapters.imap_mailbox import ImapMailbox
-from followup.adapters.mailbox_login import MailboxLogin, tls_context
-from followup.adapters.mailbox_tokens import (
+from followup.adapters.mailbox.imap import ImapMailbox
+from followup.adapters.mailbox.login import MailboxLogin, tls_context
+from followup.adapters.mailbox.smtp_mailer import SmtpImapMailer
+from followup.adapters.mailbox.smtp_submission import SmtpSubmission
+from followup.adapters.mailbox.tokens import (
     FILE_NAME,
     FileRefreshToken,
     RefreshTokenStore,
     SecretRefreshToken,
 )
-from followup.adapters.smtp_mailer import SmtpImapMailer
-from followup.adapters.smtp_submission import SmtpSubmission
 from followup.errors import ConfigError
-from followup.mailbox_settings import MailboxOAuth, SmtpMail
 from followup.model import MailKind, Mode
 from followup.ports import Clock
 from followup.settings import FileTokens, SecretManagerTokens, Settings
+from followup.settings.mailbox import MailboxOAuth, SmtpMail
 
 
 def token_file(settings: Settings) -> Path | None:
@@ -67,7 +67,7 @@ def password(settings: Settings, chosen: SmtpMail) -> str:
                 "is not set (the mailbox password or app password; never in the settings file)"
             ]
         )
-    from followup.adapters.gmail_credentials import read_secret
+    from followup.adapters.gmail.credentials import read_secret
     from followup.bootstrap import secret_manager_client
 
     name = f"projects/{tokens.project}/secrets/{chosen.password_secret}"
@@ -94,7 +94,7 @@ def mailbox_login(settings: Settings, chosen: SmtpMail, clock: Clock) -> Mailbox
         return MailboxLogin(chosen.username, "password", lambda: secret)
     oauth = chosen.oauth
     assert oauth is not None  # the settings refuse xoauth2 without [mail.transport.oauth]
-    from followup.adapters import mailbox_oauth
+    from followup.adapters.mailbox import oauth as mailbox_oauth
 
     if oauth.provider == "google":
         exchange = mailbox_oauth.google_exchange(

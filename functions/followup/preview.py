@@ -9,14 +9,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from followup import samples, settings
-from followup.adapters.outbox_mailer import FOLDERS, INDEX, OutboxMailer
+from followup import settings
+from followup.adapters.outbox_folder.mailer import FOLDERS, INDEX, OutboxMailer
 from followup.clock import business_date
-from followup.compose import DIGEST, Composer, search_path
 from followup.errors import FollowupError, TemplateError
+from followup.mail import samples
+from followup.mail.compose import DIGEST, Composer, search_path
+from followup.mail.languages import check_template_folder
+from followup.mail.samples import VARIANTS, sample_mail, sample_report
 from followup.model import CUSTOMER_KINDS, MailKind, Mode
-from followup.samples import VARIANTS, sample_mail, sample_report
-from followup.template_languages import check_template_folder
 
 MARKER = ".followup-preview"  # a folder with this file is ours to clear
 BODIES = "bodies"

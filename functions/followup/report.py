@@ -8,7 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from followup import reasons
-from followup.digest import digest_context, line
+from followup.mail.digest import digest_context, line
+from followup.mail.environment import (
+    checked_segment,
+    default_template_dir,
+    environment,
+    load,
+    render,
+)
 from followup.model import (
     DivisionReport,
     MailKind,
@@ -17,7 +24,6 @@ from followup.model import (
     RunReport,
     UnreadableRow,
 )
-from followup.template_env import checked_segment, default_template_dir, environment, load, render
 
 
 def entry_to_dict(entry: ReportEntry) -> dict[str, Any]:

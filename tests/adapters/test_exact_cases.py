@@ -15,15 +15,15 @@ import pytest
 
 from fakes import FakeComposer, FakeMailer
 from followup import service
-from followup.adapters.sqlite_ledger import SqliteLedger
+from followup.adapters.sqlite.ledger import SqliteLedger
 from followup.clock import AMSTERDAM
 from followup.exact.client import ExactClient
 from followup.exact.queries import ExactOnlineSource
 from followup.model import MailKind, Outcome, ReportEntry, RunReport
 from followup.policy import Rules
-from followup.rules_settings import Policy
 from followup.sandbox.division import Division
 from followup.sandbox.state import SandboxState
+from followup.settings.rules import Policy
 
 if TYPE_CHECKING:
     from conftest import SharedClock

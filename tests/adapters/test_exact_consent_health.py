@@ -14,13 +14,13 @@ import pytest
 from fakes import FakeComposer, FakeMailer
 from followup import service
 from followup.adapters.file_tokens import FileTokenStore
-from followup.adapters.sqlite_ledger import SqliteLedger
+from followup.adapters.sqlite.ledger import SqliteLedger
 from followup.exact.client import ExactClient
 from followup.exact.queries import ExactOnlineSource
 from followup.policy import Rules
 from followup.reasons import as_reason
-from followup.rules_settings import Policy
 from followup.sandbox.state import SandboxState
+from followup.settings.rules import Policy
 
 if TYPE_CHECKING:
     from conftest import SharedClock

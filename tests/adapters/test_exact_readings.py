@@ -20,11 +20,11 @@ from followup.exact.client import ExactClient
 from followup.exact.queries import ExactOnlineSource
 from followup.model import MailKind, Outcome, PlannedMail, ReportEntry
 from followup.policy import Rules
-from followup.rules_settings import Policy
 from followup.sandbox.division import Division
 from followup.sandbox.readings import Readings
 from followup.sandbox.state import SandboxState
 from followup.settings import Languages, Modes
+from followup.settings.rules import Policy
 
 DIVISION = 123456
 RUN = date(2026, 3, 3)  # a Tuesday

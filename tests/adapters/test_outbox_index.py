@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from followup.adapters.outbox_mailer import OutboxMailer, file_name
-from followup.adapters.outbox_records import Entry
+from followup.adapters.outbox_folder.mailer import OutboxMailer, file_name
+from followup.adapters.outbox_folder.records import Entry
 from followup.errors import MailerError
 from followup.model import Mode
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from followup.adapters.outbox_mailer import OutboxMailer, file_name
+from followup.adapters.outbox_folder.mailer import OutboxMailer, file_name
 from followup.errors import MailerError
 from followup.model import Claim, Delivery, MailKind, Mode
 from followup.ports import Mailer, Trace

@@ -18,16 +18,16 @@ from typing import TYPE_CHECKING
 
 from fakes import FakeComposer, FakeMailer
 from followup import service
-from followup.adapters.sqlite_ledger import SqliteLedger
+from followup.adapters.sqlite.ledger import SqliteLedger
 from followup.clock import AMSTERDAM
 from followup.exact.client import ExactClient
 from followup.exact.queries import ExactOnlineSource
 from followup.model import MailKind, Outcome
 from followup.policy import Rules
-from followup.rules_settings import Policy
 from followup.sandbox.division import Division
 from followup.sandbox.state import SandboxState
 from followup.settings import Languages, Modes
+from followup.settings.rules import Policy
 
 if TYPE_CHECKING:
     from conftest import SharedClock

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from followup.adapters.sqlite_ledger import SqliteLedger
+from followup.adapters.sqlite.ledger import SqliteLedger
 from followup.clock import AMSTERDAM
 from followup.errors import LedgerBusy
 from followup.model import Claim, MailKind, RunReport, Watermark

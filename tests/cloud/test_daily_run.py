@@ -12,7 +12,7 @@ import pytest
 
 from cloud.conftest import DIVISIONS, Site, answer, scheduled
 from followup.adapters.file_tokens import FileTokenStore
-from followup.adapters.sqlite_ledger import SqliteLedger
+from followup.adapters.sqlite.ledger import SqliteLedger
 from followup.clock import AMSTERDAM
 from followup.model import TokenSet
 

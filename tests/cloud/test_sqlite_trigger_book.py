@@ -9,7 +9,7 @@ import pytest
 
 from cloud import trigger_book_cases as cases
 from fakes import FakeClock
-from followup.adapters.sqlite_trigger_book import SqliteTriggerBook
+from followup.adapters.sqlite.trigger_book import SqliteTriggerBook
 
 
 @pytest.fixture

@@ -82,7 +82,7 @@ def test_unpacked_it_imports_main_finds_its_templates_and_loads_no_google_client
         opened.extractall(tmp_path)
     probe = (
         "import json, sys; import main; import followup; "
-        "from followup.template_env import default_template_dir; "
+        "from followup.mail.environment import default_template_dir; "
         "from followup.exact.contract import contract; assert contract().endpoints; "
         "print(json.dumps({'package': followup.__file__, 'templates': str(default_template_dir()),"
         f" 'google': [m for m in {LAZY!r} if m in sys.modules] + "

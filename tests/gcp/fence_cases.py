@@ -17,8 +17,8 @@ from typing import Any
 from google.cloud import firestore
 
 from fakes import FakeClock
-from followup.adapters.firestore_ledger import FirestoreLedger, doc_id
-from followup.adapters.firestore_trigger_book import FirestoreTriggerBook
+from followup.adapters.firestore.ledger import FirestoreLedger, doc_id
+from followup.adapters.firestore.trigger_book import FirestoreTriggerBook
 from followup.clock import AMSTERDAM
 from followup.cloud.ports import Begun
 from followup.model import Claim, Delivery, MailKind, Mode, Outcome, Watermark

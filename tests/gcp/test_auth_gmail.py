@@ -15,8 +15,8 @@ from google.auth import crypt
 
 from cli_support import FOLLOWUP
 from followup import cli
-from followup.adapters.gmail_check import check_access
-from followup.adapters.gmail_credentials import COMPOSE, READONLY, SEND, delegated_credentials
+from followup.adapters.gmail.check import check_access
+from followup.adapters.gmail.credentials import COMPOSE, READONLY, SEND, delegated_credentials
 from followup.sandbox.server import SandboxServer
 from followup.sandbox.state import SandboxState
 from gcp.google_oauth_server import GoogleOAuthServer

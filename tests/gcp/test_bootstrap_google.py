@@ -9,8 +9,8 @@ import pytest
 
 from fakes import FakeClock
 from followup import bootstrap, settings
-from followup.adapters.firestore_ledger import FirestoreLedger
-from followup.adapters.gmail_mailer import GmailMailer
+from followup.adapters.firestore.ledger import FirestoreLedger
+from followup.adapters.gmail.mailer import GmailMailer
 from followup.errors import ConfigError
 from followup.model import Mode
 from gcp.gmail_server import GmailServer, GmailState

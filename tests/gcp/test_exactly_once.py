@@ -25,14 +25,14 @@ from fakes import (
     line,
 )
 from followup import service
-from followup.adapters.firestore_ledger import FirestoreLedger
-from followup.adapters.gmail_credentials import gmail_service, scopes_for, user_credentials
-from followup.adapters.gmail_mailer import GmailMailer
+from followup.adapters.firestore.ledger import FirestoreLedger
+from followup.adapters.gmail.credentials import gmail_service, scopes_for, user_credentials
+from followup.adapters.gmail.mailer import GmailMailer
 from followup.errors import LedgerError
 from followup.model import Delivery, Mode, Outcome, RunReport
 from followup.policy import Rules
-from followup.rules_settings import Policy
 from followup.settings import Languages, Modes
+from followup.settings.rules import Policy
 from gcp.gmail_server import GmailServer, GmailState
 from gcp.net import free_port
 

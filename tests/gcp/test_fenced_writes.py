@@ -11,7 +11,7 @@ import pytest
 from google.cloud import firestore
 
 from fakes import FakeClock
-from followup.adapters.firestore_fence import Fence
+from followup.adapters.firestore.fence import Fence
 from followup.clock import AMSTERDAM
 from gcp import fence_cases as cases
 

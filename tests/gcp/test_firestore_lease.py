@@ -8,7 +8,7 @@ import pytest
 from google.cloud import firestore
 
 from fakes import FakeClock
-from followup.adapters.firestore_lease import FirestoreLease
+from followup.adapters.firestore.lease import FirestoreLease
 
 
 def lease(

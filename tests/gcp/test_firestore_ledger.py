@@ -17,8 +17,8 @@ import pytest
 from google.cloud import firestore
 
 from fakes import FakeClock
-from followup.adapters.firestore_ledger import FirestoreLedger, doc_id
-from followup.adapters.sqlite_ledger import SqliteLedger
+from followup.adapters.firestore.ledger import FirestoreLedger, doc_id
+from followup.adapters.sqlite.ledger import SqliteLedger
 from followup.clock import AMSTERDAM
 from followup.errors import LedgerBusy, LedgerError
 from followup.model import (
@@ -337,7 +337,7 @@ HOLD_AND_DIE = """
 import os, sys
 sys.path.insert(0, sys.argv[2])
 from google.cloud import firestore
-from followup.adapters.firestore_ledger import FirestoreLedger
+from followup.adapters.firestore.ledger import FirestoreLedger
 from followup.clock import SystemClock
 ledger = FirestoreLedger(firestore.Client(project="followup-test"), SystemClock(),
                          prefix=sys.argv[1], lease_seconds=120, timeout_seconds=5)

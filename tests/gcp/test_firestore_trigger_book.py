@@ -12,7 +12,7 @@ from google.cloud import firestore
 from cloud import trigger_book_cases as cases
 from cloud.conftest import DIVISIONS, answer, open_site, restore_logging, scheduled
 from fakes import FakeClock
-from followup.adapters.firestore_trigger_book import FirestoreTriggerBook
+from followup.adapters.firestore.trigger_book import FirestoreTriggerBook
 from followup.clock import AMSTERDAM, business_date
 from gcp.conftest import PROJECT
 

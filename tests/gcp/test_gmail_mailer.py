@@ -13,7 +13,7 @@ import pytest
 from google.auth import crypt
 
 from fakes import FakeClock
-from followup.adapters.gmail_credentials import (
+from followup.adapters.gmail.credentials import (
     COMPOSE,
     READONLY,
     SEND,
@@ -22,8 +22,8 @@ from followup.adapters.gmail_credentials import (
     scopes_for,
     user_credentials,
 )
-from followup.adapters.gmail_mailer import GmailDeliveryUncertain, GmailMailer
-from followup.adapters.gmail_quota import QuotaBucket
+from followup.adapters.gmail.mailer import GmailDeliveryUncertain, GmailMailer
+from followup.adapters.gmail.quota import QuotaBucket
 from followup.errors import MailerAuthError, MailerError
 from followup.model import Claim, Delivery, MailKind, Mode
 from followup.ports import Mailer, Trace

@@ -10,7 +10,7 @@ from email.message import EmailMessage
 import pytest
 
 from fakes import FakeClock
-from followup.adapters.gmail_credentials import (
+from followup.adapters.gmail.credentials import (
     COMPOSE,
     METADATA,
     READONLY,
@@ -19,9 +19,9 @@ from followup.adapters.gmail_credentials import (
     scopes_for,
     user_credentials,
 )
-from followup.adapters.gmail_mailer import GmailMailer
-from followup.adapters.gmail_quota import QuotaBucket
-from followup.adapters.gmail_replies import GmailReplies
+from followup.adapters.gmail.mailer import GmailMailer
+from followup.adapters.gmail.quota import QuotaBucket
+from followup.adapters.gmail.replies import GmailReplies
 from followup.clock import business_date
 from followup.errors import MailerAuthError
 from followup.model import Mode, SentReminder

@@ -12,8 +12,8 @@ import pytest
 from google.cloud import firestore
 
 from fakes import FakeClock
-from followup.adapters.firestore_ledger import FirestoreLedger
-from followup.adapters.sqlite_ledger import SqliteLedger
+from followup.adapters.firestore.ledger import FirestoreLedger
+from followup.adapters.sqlite.ledger import SqliteLedger
 from followup.cli.status import gather, next_run, render
 from followup.clock import AMSTERDAM
 from followup.model import (

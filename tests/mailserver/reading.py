@@ -11,10 +11,10 @@ from collections.abc import Collection
 from email.message import EmailMessage
 
 from fakes import FakeClock
-from followup.adapters.imap_mailbox import ImapMailbox
-from followup.adapters.mailbox_login import MailboxLogin
-from followup.adapters.smtp_mailer import SmtpImapMailer
-from followup.adapters.smtp_submission import SmtpSubmission
+from followup.adapters.mailbox.imap import ImapMailbox
+from followup.adapters.mailbox.login import MailboxLogin
+from followup.adapters.mailbox.smtp_mailer import SmtpImapMailer
+from followup.adapters.mailbox.smtp_submission import SmtpSubmission
 from followup.model import MailKind
 from mailserver.conftest import Mailbox
 from mailserver.dovecot import Dovecot

@@ -8,9 +8,9 @@ import ssl
 from datetime import date, datetime
 from email.message import EmailMessage
 
-from followup.adapters.imap_mailbox import ImapMailbox
-from followup.adapters.imap_replies import ImapReplies
-from followup.adapters.smtp_mailer import message_id_for
+from followup.adapters.mailbox.imap import ImapMailbox
+from followup.adapters.mailbox.imap_replies import ImapReplies
+from followup.adapters.mailbox.smtp_mailer import message_id_for
 from followup.clock import AMSTERDAM
 from followup.model import SentReminder
 from followup.policy.replies import decide

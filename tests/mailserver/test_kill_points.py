@@ -16,12 +16,12 @@ import pytest
 
 from fakes import DIV, FakeClock, FakeComposer, FakeSource, account, division_data, line
 from followup import service
-from followup.adapters.smtp_mailer import SmtpImapMailer
-from followup.adapters.sqlite_ledger import SqliteLedger
+from followup.adapters.mailbox.smtp_mailer import SmtpImapMailer
+from followup.adapters.sqlite.ledger import SqliteLedger
 from followup.model import Claim, MailKind, Mode, Outcome, RunReport
 from followup.policy import Rules
-from followup.rules_settings import Policy
 from followup.settings import Languages, Modes
+from followup.settings.rules import Policy
 from mailserver.conftest import Mailbox
 from mailserver.dovecot import Dovecot
 from mailserver.reading import folder, mailer, password_login

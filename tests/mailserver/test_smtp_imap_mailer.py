@@ -12,7 +12,7 @@ from email.message import EmailMessage
 import pytest
 
 from fakes import FakeClock
-from followup.adapters.smtp_mailer import message_id_for
+from followup.adapters.mailbox.smtp_mailer import message_id_for
 from followup.errors import MailerAuthError
 from followup.model import Claim, Delivery, MailKind, Mode
 from followup.ports import Mailer, Trace

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from fakes import FakeClock
-from followup.adapters.mailbox_login import MailboxLogin
-from followup.adapters.mailbox_oauth import OAuthAccess, google_exchange, microsoft_exchange
-from followup.adapters.mailbox_tokens import FileRefreshToken
+from followup.adapters.mailbox.login import MailboxLogin
+from followup.adapters.mailbox.oauth import OAuthAccess, google_exchange, microsoft_exchange
+from followup.adapters.mailbox.tokens import FileRefreshToken
 from followup.errors import MailerAuthError
 from followup.model import Mode
 from mailserver.certs import ServerCA

@@ -21,8 +21,8 @@ from followup.errors import ExactRequestError
 from followup.model import MailKind, Mode, Outcome, RunReport
 from followup.policy import Rules
 from followup.reasons import as_reason
-from followup.rules_settings import Policy
 from followup.settings import Languages, Modes
+from followup.settings.rules import Policy
 
 RUN = date(2026, 11, 23)  # a Monday
 FIVE_WORKING_DAYS_AGO = date(2026, 11, 16)

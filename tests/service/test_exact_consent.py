@@ -21,8 +21,8 @@ from followup.errors import ExactAuthError
 from followup.model import TokenSet
 from followup.policy import Rules
 from followup.reasons import as_reason
-from followup.rules_settings import Policy
 from followup.settings import Languages, Modes
+from followup.settings.rules import Policy
 
 RUN = date(2026, 11, 23)
 OTHER = 200

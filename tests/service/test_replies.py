@@ -19,12 +19,12 @@ from fakes import (
 )
 from followup import service
 from followup.clock import AMSTERDAM
-from followup.digest import digest_context
 from followup.errors import MailerError
+from followup.mail.digest import digest_context
 from followup.model import MailKind, Outcome, Reply
 from followup.policy import Rules
-from followup.rules_settings import Policy, ReplyWatch
 from followup.settings import Languages, Modes
+from followup.settings.rules import Policy, ReplyWatch
 
 LEVEL_1 = date(2026, 11, 10)  # 9 days past due: the friendly reminder
 LEVEL_2 = date(2026, 11, 23)  # 22 days past due: the businesslike one

@@ -22,8 +22,8 @@ from followup.errors import ExactServerError, ExactTokenRevoked, MailerAuthError
 from followup.model import MailKind, Mode, Outcome, UnreadableRow, Watermark
 from followup.policy import Rules
 from followup.ports import Trace
-from followup.rules_settings import Policy
 from followup.settings import Languages, Modes
+from followup.settings.rules import Policy
 
 WEEKDAYS = Policy(reminders_on_working_days_only=False)
 RUN = date(2026, 11, 23)
@@ -221,7 +221,7 @@ def test_a_missed_day_is_caught_up_from_the_watermark() -> None:
 def with_digest(deps, to="eigenaar@example.nl", mode=Mode.SEND):  # type: ignore[no-untyped-def]
     from dataclasses import replace
 
-    from followup.rules_settings import Digest
+    from followup.settings.rules import Digest
 
     return replace(deps, digest=Digest(enabled=True, to=to, mode=mode))
 

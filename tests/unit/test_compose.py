@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import followup
-from followup.compose import TEMPLATES_ENV, Composer, default_template_dir, search_path
 from followup.errors import MailerError, TemplateError
+from followup.mail.compose import TEMPLATES_ENV, Composer, default_template_dir, search_path
 from followup.model import Customer, InvoiceLine, MailKind, Mode, PlannedMail, Recipient
 from followup.settings import Company
 

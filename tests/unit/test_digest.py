@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from followup import reasons
-from followup.compose import Composer, Rendered
 from followup.exact.rows import OddRow, receivable
+from followup.mail.compose import Composer, Rendered
+from followup.mail.samples import COMPANY, sample_report
 from followup.model import (
     DivisionReport,
     MailKind,
@@ -25,7 +26,6 @@ from followup.model import (
     RunReport,
     UnreadableRow,
 )
-from followup.samples import COMPANY, sample_report
 
 NOW = datetime(2026, 2, 3, 9, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
 TODAY = date(2026, 2, 3)

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from followup import reasons
-from followup.compose import Composer
 from followup.exact.lapse import consent_health
+from followup.mail.compose import Composer
+from followup.mail.samples import COMPANY, sample_report
 from followup.model import DivisionReport, RunReport, TokenSet
-from followup.samples import COMPANY, sample_report
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
 COMPOSER = Composer(COMPANY)

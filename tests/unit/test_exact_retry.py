@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from followup.exact.retry import (
+from followup.retry import (
     BACKOFF_CAP_SECONDS,
     backoff_seconds,
     daily_budget_spent,

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from followup.errors import TemplateError
-from followup.formatting import (
+from followup.mail.formatting import (
     Total,
     and_list,
     locale_for,

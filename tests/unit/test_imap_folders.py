@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from followup.adapters.imap_mailbox import _choose, _listed
+from followup.adapters.mailbox.imap import _choose, _listed
 from followup.errors import MailerAuthError
 
 GMAIL = [

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from followup import settings
-from followup.mailbox_settings import SmtpMail
+from followup.settings.mailbox import SmtpMail
 
 EXAMPLE = Path(__file__).parents[2] / "followup.example.toml"
 _BLOCK = re.compile(r"^# --- (?P<name>.+?) ---\n(?:# --- .*\n)?(?P<body>(?:# [a-z_]+ = .*\n)+)",

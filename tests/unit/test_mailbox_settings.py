@@ -10,7 +10,7 @@ import pytest
 
 from followup import settings
 from followup.errors import ConfigError
-from followup.mailbox_settings import SmtpMail
+from followup.settings.mailbox import SmtpMail
 
 BASE: dict[str, Any] = {"company": {"name": "B", "from_address": "a@bakkerij.nl"},
                         "exact": {"client_id": "x"}}  # fmt: skip

@@ -8,7 +8,7 @@ import pytest
 
 from followup.model import LastReminder
 from followup.policy.escalation import Standing, next_step
-from followup.rules_settings import Level, Policy
+from followup.settings.rules import Level, Policy
 
 RUN = date(2027, 2, 8)
 POLICY = Policy()  # 7 / 21 / 35 days; the last is the final notice, 14 days

@@ -11,8 +11,8 @@ from fakes import DIV, account, division_data, line
 from followup import policy
 from followup.model import Account, Contact, MailKind, Mode, Watermark
 from followup.policy import History, Rules
-from followup.rules_settings import Confirmations, Policy, VariantRule
 from followup.settings import Languages
+from followup.settings.rules import Confirmations, Policy, VariantRule
 
 ANY_DAY = Policy(reminders_on_working_days_only=False)
 RULES = Rules(policy=ANY_DAY)

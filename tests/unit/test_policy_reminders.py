@@ -13,7 +13,7 @@ from followup.model import LastReminder, MailKind, Mode, Pause
 from followup.policy import History, Rules
 from followup.policy.calendar import is_working_day, next_working_day
 from followup.policy.wik import collection_costs
-from followup.rules_settings import Policy, Suppress, Tiers
+from followup.settings.rules import Policy, Suppress, Tiers
 
 RUN = date(2026, 11, 23)  # a Monday
 RULES = Rules(policy=Policy(reminders_on_working_days_only=False))

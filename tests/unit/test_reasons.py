@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from followup import reasons
-from followup.compose import Composer
+from followup.mail.compose import Composer
+from followup.mail.samples import COMPANY
 from followup.model import DivisionReport, MailKind, Outcome, ReportEntry, RunReport
 from followup.reasons import Param, Reason
 from followup.report import summary
-from followup.samples import COMPANY
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
 SAMPLE: dict[str, Param] = {

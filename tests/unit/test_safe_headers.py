@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from followup.compose import Composer
 from followup.errors import MailerError
-from followup.mime import NAME_MAX, SUBJECT_MAX
+from followup.mail.compose import Composer
+from followup.mail.mime import NAME_MAX, SUBJECT_MAX
+from followup.mail.samples import sample_report
 from followup.model import MailKind, Outcome, PlannedMail, ReportEntry
-from followup.samples import sample_report
 from mail_shapes import COMPANY, TODAY, mail
 
 NOW = datetime(2026, 2, 3, 9, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))

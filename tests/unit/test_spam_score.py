@@ -22,9 +22,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from followup.compose import Composer
+from followup.mail.compose import Composer
+from followup.mail.samples import sample_report
 from followup.model import MailKind
-from followup.samples import sample_report
 from mail_shapes import CASES, COMPANY, TODAY, composer, mail
 
 NOW = datetime(2026, 2, 3, 9, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))

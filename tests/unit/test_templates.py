@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from followup import iban
-from followup.compose import Composer, Rendered
+from followup.mail.compose import Composer, Rendered
 from followup.model import MailKind, PlannedMail
 from followup.settings import Company
 from mail_shapes import (

@@ -28,7 +28,7 @@ from google.api_core.retry import Retry, if_exception_type
 from google.cloud import secretmanager
 from google.cloud.firestore_v1 import CollectionReference
 
-from followup.adapters.firestore_lease import Calls, FirestoreLease
+from followup.adapters.firestore.lease import Calls, FirestoreLease
 from followup.errors import LedgerError, TokenStoreError
 from followup.model import TokenSet
 from followup.ports import Clock

@@ -200,7 +200,7 @@ def auth_gmail_command(args: argparse.Namespace) -> int:
             ],
             str(args.config),
         )
-    from followup.adapters.gmail_check import check_configured
+    from followup.adapters.gmail.check import check_configured
 
     modes = config.mail.mode
     token_file = bootstrap.gmail_token_file(config)  # [tokens] backend = "file": beside it
@@ -229,9 +229,9 @@ def _gmail_consent(
     refresh_token_secret, in the local token file)."""
     from google.auth.exceptions import GoogleAuthError
 
-    from followup.adapters import gmail_credentials as google
-    from followup.adapters.gmail_check import describe
-    from followup.adapters.gmail_consent import store_secret
+    from followup.adapters.gmail import credentials as google
+    from followup.adapters.gmail.check import describe
+    from followup.adapters.gmail.consent import store_secret
 
     scopes = google.scopes_for({modes.confirmation, modes.reminder}, chosen.reconcile, replies)
     if not chosen.refresh_token_secret:  # no Google Cloud: the local token file
@@ -257,7 +257,7 @@ def _gmail_consent(
 def _google_consent(
     chosen: GmailMail, scopes: tuple[str, ...], client_secret: str, args: argparse.Namespace
 ) -> str:
-    from followup.adapters.gmail_consent import consent
+    from followup.adapters.gmail.consent import consent
 
     return consent(
         client_id=chosen.client_id,

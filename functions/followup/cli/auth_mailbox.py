@@ -12,7 +12,7 @@ from followup import mailbox_wiring, settings
 from followup.cli.common import EXIT_FAILED, EXIT_OK
 from followup.clock import SystemClock
 from followup.errors import ConfigError, FollowupError
-from followup.mailbox_settings import SmtpMail
+from followup.settings.mailbox import SmtpMail
 
 
 def register(services: Any, options: Callable[..., None]) -> None:
@@ -48,7 +48,7 @@ def auth_mailbox_command(args: argparse.Namespace) -> int:
     oauth = chosen.oauth
     store = mailbox_wiring.mailbox_store(config, chosen, oauth)
     if oauth.provider == "microsoft":
-        from followup.adapters.mailbox_consent import microsoft_consent
+        from followup.adapters.mailbox.consent import microsoft_consent
 
         refresh = microsoft_consent(
             oauth.client_id,
@@ -58,8 +58,8 @@ def auth_mailbox_command(args: argparse.Namespace) -> int:
             timeout_seconds=args.timeout,
         )
     else:
-        from followup.adapters.gmail_consent import consent
-        from followup.adapters.mailbox_oauth import GOOGLE_SCOPES
+        from followup.adapters.gmail.consent import consent
+        from followup.adapters.mailbox.oauth import GOOGLE_SCOPES
 
         refresh = consent(
             client_id=oauth.client_id,

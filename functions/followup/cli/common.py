@@ -12,8 +12,8 @@ from typing import Any, Protocol
 
 from followup import report
 from followup.errors import TemplateError
+from followup.mail.environment import default_template_dir
 from followup.model import Outcome, RunReport
-from followup.template_env import default_template_dir
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 

@@ -11,9 +11,9 @@ from pathlib import Path
 from followup import bootstrap, report, service, settings
 from followup.cli.common import EXIT_CONFIG, Commands, a_date, config_option, exit_code, finish
 from followup.clock import SystemClock, business_date
+from followup.mail.environment import search_path
+from followup.mail.languages import owner_language
 from followup.report import report_to_dict
-from followup.template_env import search_path
-from followup.template_languages import owner_language
 
 
 def register(commands: Commands) -> None:

@@ -106,7 +106,7 @@ def gmail_check(config: Settings) -> Check:
     if not isinstance(chosen, GmailMail):
         where = chosen.path if isinstance(chosen, OutboxMail) else f"the mailbox {chosen.username}"
         return ok("Gmail", f"not used: mails go to {where}")
-    from followup.adapters.gmail_check import check_configured
+    from followup.adapters.gmail.check import check_configured
 
     access = check_configured(
         lambda: bootstrap.gmail_credentials(

@@ -12,12 +12,12 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from followup import mailbox_wiring
-from followup.adapters.imap_mailbox import DRAFT_FLAGS, ImapMailbox
+from followup.adapters.mailbox.imap import DRAFT_FLAGS, ImapMailbox
 from followup.doctor.checks import Check, ok, problem, skipped
 from followup.errors import ConfigError, FollowupError, MailerAuthError
-from followup.mailbox_settings import SmtpMail
 from followup.ports import Clock
 from followup.settings import Settings
+from followup.settings.mailbox import SmtpMail
 
 PROBE_SUBJECT = "followup doctor: a test draft, deleted at once"
 _REACH = (

@@ -25,9 +25,9 @@ from followup.errors import (
     ExactTransportError,
     TokenStoreError,
 )
-from followup.exact.retry import backoff_seconds
 from followup.model import TokenSet
 from followup.ports import Clock, TokenStore
+from followup.retry import backoff_seconds
 
 log = logging.getLogger(__name__)
 

@@ -25,8 +25,8 @@ from followup.errors import (
     ExactServerError,
     ExactTransportError,
 )
-from followup.exact.retry import backoff_seconds, daily_budget_spent, rate_limit_wait, should_retry
 from followup.ports import Clock
+from followup.retry import backoff_seconds, daily_budget_spent, rate_limit_wait, should_retry
 
 log = logging.getLogger(__name__)
 

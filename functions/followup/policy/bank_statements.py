@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from followup import reasons
 from followup.model import BankStatements, MailKind, Mode, Plan, Skip
 from followup.policy.calendar import is_working_day
-from followup.rules_settings import Policy
+from followup.settings.rules import Policy
 
 
 def statements_cutoff(run_date: date, working_days: int) -> date:

@@ -25,7 +25,7 @@ from datetime import date, timedelta
 
 from followup import reasons
 from followup.model import LastReminder
-from followup.rules_settings import Policy
+from followup.settings.rules import Policy
 
 
 @dataclass(frozen=True)

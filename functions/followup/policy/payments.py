@@ -29,7 +29,7 @@ from followup.model import (
 )
 from followup.policy.recipients import contacts_of, find_recipient
 from followup.policy.rules import History, Rules, customer_of
-from followup.rules_settings import Policy
+from followup.settings.rules import Policy
 
 INVOICE, CREDIT_NOTE, CASH = 20, 21, 40
 MATCHED = 50

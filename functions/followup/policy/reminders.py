@@ -32,7 +32,7 @@ from followup.policy.payments import CASH, CREDIT_NOTE, INVOICE, done_skips
 from followup.policy.recipients import contacts_of, find_recipient
 from followup.policy.rules import History, Rules, customer_of
 from followup.policy.wik import collection_costs
-from followup.rules_settings import TONES
+from followup.settings.rules import TONES
 
 
 @dataclass(frozen=True)

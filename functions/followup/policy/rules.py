@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from followup.model import Customer, DivisionData, LastReminder, MailKind, Pause
-from followup.rules_settings import Confirmations, Policy, Suppress
 from followup.settings import Languages, Modes
+from followup.settings.rules import Confirmations, Policy, Suppress
 
 
 @dataclass(frozen=True)

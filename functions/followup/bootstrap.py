@@ -13,6 +13,7 @@ from followup.adapters.file_tokens import FileTokenStore
 from followup.adapters.outbox_folder.mailer import OutboxMailer
 from followup.adapters.sqlite.ledger import SqliteLedger
 from followup.clock import SystemClock
+from followup.deps import Deps
 from followup.errors import ConfigError, MailerAuthError
 from followup.exact.auth import ExactAuth
 from followup.exact.client import ExactClient
@@ -21,7 +22,6 @@ from followup.mail.compose import Composer, search_path
 from followup.mail.languages import check_languages, check_template_folder, owner_language
 from followup.policy import Rules
 from followup.ports import Clock, Mailer, Replies, TokenStore
-from followup.service import Deps
 from followup.settings import (
     GMAIL_SECRET_ENV,
     FileTokens,
@@ -36,7 +36,7 @@ from followup.settings import (
 if TYPE_CHECKING:  # the Google libraries load only when the settings ask for them
     from followup.adapters.firestore import ledger as firestore_ledger
     from followup.adapters.mailbox.tokens import FileRefreshToken
-    from followup.cloud.ports import DivisionQueue, TriggerBook
+    from followup.ports import DivisionQueue, TriggerBook
     from followup.sandbox.state import SandboxState
     from followup.settings import CloudTasks
 

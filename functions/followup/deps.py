@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from email.message import EmailMessage
-from typing import Protocol
 
-from followup.model import PlannedMail, RunReport
 from followup.policy import Rules
 from followup.ports import (
     Clock,
+    Composer,
     ExactSource,
     Ledger,
     Mailer,
@@ -21,20 +17,6 @@ from followup.ports import (
     TokenStore,
 )
 from followup.settings.rules import Digest, ReplyWatch
-
-
-class Composer(Protocol):
-    """Turns a planned mail (or a run's digest) into a MIME message."""
-
-    def message(
-        self, mail: PlannedMail, now: datetime, attachments: Sequence[tuple[str, bytes]] = ()
-    ) -> EmailMessage:
-        """The complete message, headers included."""
-        ...
-
-    def digest(self, report: RunReport, lang: str, now: datetime, to: str) -> EmailMessage:
-        """The owner's digest of a run."""
-        ...
 
 
 @dataclass(frozen=True)

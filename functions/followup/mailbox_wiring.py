@@ -19,12 +19,11 @@ from followup.adapters.mailbox.smtp_submission import SmtpSubmission
 from followup.adapters.mailbox.tokens import (
     FILE_NAME,
     FileRefreshToken,
-    RefreshTokenStore,
     SecretRefreshToken,
 )
 from followup.errors import ConfigError
 from followup.model import MailKind, Mode
-from followup.ports import Clock
+from followup.ports import Clock, RefreshTokenStore
 from followup.settings import FileTokens, SecretManagerTokens, Settings
 from followup.settings.mailbox import MailboxOAuth, SmtpMail
 

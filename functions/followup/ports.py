@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from email.message import EmailMessage
@@ -20,6 +21,7 @@ from followup.model import (
     Mode,
     Outcome,
     Pause,
+    PlannedMail,
     Reply,
     RunReport,
     SentReminder,
@@ -204,4 +206,75 @@ class StatusView(Protocol):
 
     def all_pauses(self) -> list[Pause]:
         """Every pause, in every division."""
+        ...
+
+
+class Composer(Protocol):
+    """Turns a planned mail (or a run's digest) into a MIME message."""
+
+    def message(
+        self, mail: PlannedMail, now: datetime, attachments: Sequence[tuple[str, bytes]] = ()
+    ) -> EmailMessage:
+        """The complete message, headers included."""
+        ...
+
+    def digest(self, report: RunReport, lang: str, now: datetime, to: str) -> EmailMessage:
+        """The owner's digest of a run."""
+        ...
+
+
+class RefreshTokenStore(Protocol):
+    """One mailbox's refresh token: load it, replace it."""
+
+    where: str
+
+    def load(self) -> str | None:
+        """The stored refresh token, or None when there is none yet."""
+        ...
+
+    def save(self, refresh_token: str) -> None:
+        """Replace the stored refresh token."""
+        ...
+
+
+@dataclass(frozen=True)
+class Stores:
+    """The ledger's ports on one backend: built together, closed together."""
+
+    claims: Ledger
+    runs: RunLog
+    pauses: PauseBook
+    status: StatusView
+    close: Callable[[], None]
+
+
+# --- The cloud doors: the memory of scheduler calls and the queue of division runs -----------
+
+
+class Begun(StrEnum):
+    """What `TriggerBook.begin` found for a scheduler call."""
+
+    NEW = "new"  # this invocation processes the call (a first call, or a takeover)
+    DONE = "done"  # an earlier invocation processed it: answer, do nothing
+    RUNNING = "running"  # another invocation is processing it right now
+
+
+class TriggerBook(Protocol):
+    """Remembers scheduler calls so a repeated call (same job, same schedule time) runs once."""
+
+    def begin(self, trigger: str, run_date: date) -> Begun:
+        """Take the call: atomically, one invocation gets NEW. A call whose last attempt ended
+        with `retry=True`, or whose invocation died (its lease ran out), may be taken again."""
+        ...
+
+    def finish(self, trigger: str, *, retry: bool) -> None:
+        """Record the end of this invocation's attempt; `retry` lets a repeated call run again."""
+        ...
+
+
+class DivisionQueue(Protocol):
+    """Hands the run of one division to another invocation (Cloud Tasks)."""
+
+    def enqueue(self, name: str, payload: dict[str, Any]) -> bool:
+        """Create the task `name` carrying `payload`; False when a task of that name existed."""
         ...

@@ -18,7 +18,7 @@ from decimal import Decimal
 from followup import policy, reasons, reply_watch
 from followup.clock import business_date
 from followup.delivery import deliver, deliver_digest, log_decision, recover, skipped_entry
-from followup.deps import Composer, Deps
+from followup.deps import Deps
 from followup.errors import ExactAuthError, FollowupError, MailerAuthError
 from followup.exact.lapse import RENEW, consent_health
 from followup.model import (
@@ -33,6 +33,7 @@ from followup.model import (
     Watermark,
 )
 from followup.policy import History
+from followup.ports import Composer
 
 __all__ = ["Composer", "Deps", "run", "run_division"]
 

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 from fakes import FakeClock
-from followup.cloud.ports import Begun, TriggerBook
+from followup.ports import Begun, TriggerBook
 
 Books = Callable[[FakeClock], TriggerBook]
 CALL = "followup-daily@2026-11-23T08:00:00+00:00"

@@ -20,8 +20,8 @@ from fakes import FakeClock
 from followup.adapters.firestore.ledger import FirestoreLedger, doc_id
 from followup.adapters.firestore.trigger_book import FirestoreTriggerBook
 from followup.clock import AMSTERDAM
-from followup.cloud.ports import Begun
 from followup.model import Claim, Delivery, MailKind, Mode, Outcome, Watermark
+from followup.ports import Begun
 from gcp.interleave import paused
 
 Case = Callable[[firestore.Client, str, FakeClock], None]

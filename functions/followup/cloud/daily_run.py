@@ -21,7 +21,6 @@ from followup.cloud import json_logs
 from followup.cloud.answers import ACCEPTED, MULTIPLE_CHOICES, OK, UNAVAILABLE, Answer
 from followup.cloud.division_run import run_inline
 from followup.cloud.fan_out import fan_out
-from followup.cloud.ports import Begun
 from followup.cloud.run_request import (
     RunRequest,
     SchedulerCall,
@@ -31,7 +30,7 @@ from followup.cloud.run_request import (
     scheduler_call,
 )
 from followup.errors import RequestError
-from followup.ports import Clock
+from followup.ports import Begun, Clock
 from followup.settings import Settings
 
 log = logging.getLogger("followup.cloud")

@@ -19,9 +19,9 @@ from followup.cloud.run_request import (
     check_divisions,
     parse,
 )
+from followup.deps import Deps
 from followup.model import Mode, Outcome, RunReport
 from followup.ports import Clock
-from followup.service import Deps
 from followup.settings import Modes, Settings
 
 log = logging.getLogger("followup.cloud")

@@ -15,8 +15,8 @@ import logging
 from datetime import date
 from typing import Any
 
-from followup.cloud.ports import DivisionQueue
 from followup.cloud.run_request import DivisionRun, MailMode
+from followup.ports import DivisionQueue
 
 log = logging.getLogger("followup.cloud")
 

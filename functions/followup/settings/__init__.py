@@ -7,8 +7,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     EmailStr,
     Field,
     SecretStr,
@@ -33,6 +31,7 @@ from followup.settings.backends import (
 )
 from followup.settings.mailbox import MailboxOAuth, SmtpMail
 from followup.settings.rules import Confirmations, Digest, Policy, ReplyWatch, Suppress
+from followup.settings.section import Section
 
 __all__ = [  # the backend sections live in backend_settings.py; importable from here too
     "EXACT_HOSTS",
@@ -71,11 +70,7 @@ EXACT_HOSTS = (
 )
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Company(_Section):
+class Company(Section):
     """Who the mails come from."""
 
     name: str = Field(min_length=1)
@@ -114,7 +109,7 @@ class Company(_Section):
         return self.from_name or self.name
 
 
-class Exact(_Section):
+class Exact(Section):
     """Where Exact Online is and which administrations to read."""
 
     base_url: str = "https://start.exactonline.nl"
@@ -150,7 +145,7 @@ class Exact(_Section):
         return self.client_secret.get_secret_value() if self.client_secret else ""
 
 
-class Modes(_Section):
+class Modes(Section):
     """Draft or send, per mail kind. New installations draft."""
 
     confirmation: Mode = Mode.DRAFT
@@ -161,7 +156,7 @@ class Modes(_Section):
         return Mode(getattr(self, kind.value))
 
 
-class Mail(_Section):
+class Mail(Section):
     """How mail goes out."""
 
     transport: Annotated[OutboxMail | GmailMail | SmtpMail, Field(discriminator="backend")] = (
@@ -190,7 +185,7 @@ class Mail(_Section):
         return value
 
 
-class Languages(_Section):
+class Languages(Section):
     """Which template language an Exact language code gets."""
 
     map: dict[str, str] = Field(default_factory=lambda: {"NL": "nl", "EN": "en"})
@@ -210,7 +205,7 @@ class Languages(_Section):
         return self.map.get(code, self.other)
 
 
-class Settings(_Section):
+class Settings(Section):
     """The whole settings file."""
 
     company: Company

@@ -8,35 +8,33 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+from pydantic import EmailStr, Field, field_validator, model_validator
+
+from followup.settings.section import Section
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class FileTokens(_Section):
+class FileTokens(Section):
     """Exact tokens in a local JSON file (the embedded default)."""
 
     backend: Literal["file"] = "file"
     path: Path = Path("state/exact-tokens.json")
 
 
-class SqliteLedger(_Section):
+class SqliteLedger(Section):
     """The delivery ledger in a local SQLite file (the embedded default)."""
 
     backend: Literal["sqlite"] = "sqlite"
     path: Path = Path("state/ledger.sqlite3")
 
 
-class OutboxMail(_Section):
+class OutboxMail(Section):
     """Mails written as .eml files to a folder (the embedded default)."""
 
     backend: Literal["outbox"] = "outbox"
     path: Path = Path("outbox")
 
 
-class SecretManagerTokens(_Section):
+class SecretManagerTokens(Section):
     """Exact tokens in a Secret Manager secret; refreshes serialized by a lease in Firestore."""
 
     backend: Literal["secret_manager"]
@@ -53,7 +51,7 @@ class SecretManagerTokens(_Section):
         return f"projects/{self.project}/secrets/{self.secret}"
 
 
-class FirestoreLedger(_Section):
+class FirestoreLedger(Section):
     """The delivery ledger, run log and pauses in Firestore."""
 
     backend: Literal["firestore"]
@@ -65,7 +63,7 @@ class FirestoreLedger(_Section):
     timeout_seconds: float = Field(default=20.0, gt=0, le=120)  # per call, retries included
 
 
-class GmailMail(_Section):
+class GmailMail(Section):
     """Mails drafted or sent in a Gmail / Google Workspace mailbox."""
 
     backend: Literal["gmail"]
@@ -105,7 +103,7 @@ class GmailMail(_Section):
         return self
 
 
-class CloudTasks(_Section):
+class CloudTasks(Section):
     """The fan-out: one Cloud Tasks task per division to the run_division function (OIDC)."""
 
     project: str = Field(min_length=1)
@@ -131,7 +129,7 @@ class CloudTasks(_Section):
         return f"projects/{self.project}/locations/{self.location}/queues/{self.queue}"
 
 
-class Cloud(_Section):
+class Cloud(Section):
     """The HTTP entry points on Google Cloud."""
 
     max_backdate_days: int = Field(default=7, ge=0, le=366)  # how far back a manual run may go

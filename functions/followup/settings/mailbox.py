@@ -11,7 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from followup.settings.section import Section
 
 MAILBOX_PASSWORD_ENV = "FOLLOWUP_MAILBOX_PASSWORD"  # noqa: S105 - the name of a variable
 MAILBOX_CLIENT_SECRET_ENV = "FOLLOWUP_MAILBOX_CLIENT_SECRET"  # noqa: S105 - a variable's name
@@ -21,11 +23,7 @@ GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"  # noqa: S105 - a URL
 _ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class MailboxOAuth(_Section):
+class MailboxOAuth(Section):
     """XOAUTH2: the OAuth app whose consent `followup auth mailbox` asks for."""
 
     provider: Literal["microsoft", "google"]
@@ -54,7 +52,7 @@ class MailboxOAuth(_Section):
         return self.authority or f"{MICROSOFT_LOGIN}/{self.tenant}"
 
 
-class SmtpMail(_Section):
+class SmtpMail(Section):
     """Mails sent by SMTP submission and drafted by IMAP APPEND, in any provider's mailbox."""
 
     backend: Literal["smtp"]

@@ -5,23 +5,20 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+from pydantic import EmailStr, Field, field_validator, model_validator
 
 from followup.model import Mode
+from followup.settings.section import Section
 
 Tone = Literal["friendly", "businesslike", "final"]
 Variant = Literal["standard", "informal", "upsell"]
 TONES: tuple[str, ...] = ("friendly", "businesslike", "final")
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
 FINAL_TERM_DAYS = 14  # art. 6:96 lid 6 BW: the notice before collection costs gives 14 days
 
 
-class Level(_Section):
+class Level(Section):
     """One reminder level: from how many days past due, in which tone, asking what."""
 
     days: int = Field(ge=1, le=365)
@@ -37,7 +34,7 @@ DEFAULT_LEVELS = (
 )
 
 
-class Tiers(_Section):
+class Tiers(Section):
     """Reminder tone by the customer's total outstanding (in the division's currency, EUR)."""
 
     call_above: Decimal = Field(default=Decimal(5000), ge=0)  # drafted, "call this customer"
@@ -50,7 +47,7 @@ class Tiers(_Section):
         return self
 
 
-class Policy(_Section):
+class Policy(Section):
     """When which mail is due."""
 
     lookback_days: int = Field(default=1, ge=1, le=31)
@@ -108,7 +105,7 @@ class Policy(_Section):
         return sum(1 for level in self.levels if days_overdue >= level.days)
 
 
-class VariantRule(_Section):
+class VariantRule(Section):
     """Customers (by code or Exact classification) who get a confirmation variant."""
 
     variant: Variant
@@ -116,7 +113,7 @@ class VariantRule(_Section):
     classifications: list[str] = Field(default_factory=list)
 
 
-class Confirmations(_Section):
+class Confirmations(Section):
     """How payment confirmations are written."""
 
     default_variant: Variant = "standard"
@@ -142,14 +139,14 @@ class Confirmations(_Section):
         return self.default_variant
 
 
-class Suppress(_Section):
+class Suppress(Section):
     """Never chase these customers (codes) or invoices (numbers)."""
 
     customers: list[str] = Field(default_factory=list)
     invoices: list[str] = Field(default_factory=list)
 
 
-class ReplyWatch(_Section):
+class ReplyWatch(Section):
     """`[replies]`: each run looks for answers to the reminders, and a customer's answer pauses
     their reminders for `pause_days` (Gmail then needs gmail.metadata: `followup auth gmail`)."""
 
@@ -159,7 +156,7 @@ class ReplyWatch(_Section):
     lookback_days: int = Field(default=60, ge=1, le=365)
 
 
-class Digest(_Section):
+class Digest(Section):
     """The owner's daily summary mail."""
 
     enabled: bool = False

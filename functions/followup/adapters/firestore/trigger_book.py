@@ -33,8 +33,7 @@ from followup.adapters.firestore.fence import (
 )
 from followup.adapters.firestore.lease import Calls, firestore_failure
 from followup.adapters.firestore.ledger import doc_id
-from followup.cloud.ports import Begun
-from followup.ports import Clock
+from followup.ports import Begun, Clock
 
 
 class FirestoreTriggerBook:

@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from followup.adapters.mailbox.tokens import RefreshTokenStore
 from followup.errors import MailerAuthError, MailerError
-from followup.ports import Clock
+from followup.ports import Clock, RefreshTokenStore
 
 log = logging.getLogger(__name__)
 

@@ -13,26 +13,12 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from followup.adapters.private_file import held, open_lock, read_json, reason, write_private
 from followup.errors import TokenStoreError
 
 FILE_NAME = "mailbox-tokens.json"
-
-
-class RefreshTokenStore(Protocol):
-    """One mailbox's refresh token: load it, replace it."""
-
-    where: str
-
-    def load(self) -> str | None:
-        """The stored refresh token, or None when there is none yet."""
-        ...
-
-    def save(self, refresh_token: str) -> None:
-        """Replace the stored refresh token."""
-        ...
 
 
 class FileRefreshToken:

@@ -12,9 +12,8 @@ import uuid
 from datetime import date
 from pathlib import Path
 
-from followup.cloud.ports import Begun
 from followup.errors import LedgerError
-from followup.ports import Clock
+from followup.ports import Begun, Clock
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS triggers (

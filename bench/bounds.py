@@ -23,8 +23,8 @@ from typing import Any
 
 from followup.clock import SystemClock
 from followup.exact.batches import id_filters
+from followup.exact.codes import ItemStatus, TransactionType
 from followup.exact.contract import contract
-from followup.exact.queries import MATCHED, SALES_ENTRY
 from followup.model import DivisionData
 from followup.sandbox.division import Division
 from followup.sandbox.records import RECEIVABLE
@@ -32,7 +32,7 @@ from followup.sandbox.state import Call
 from sandbox_process import SandboxProcess, pages
 
 PARTS = ("sync", "open", "accounts", "contacts", "first invoices", "other")
-FIRST_INVOICES = f"TransactionType eq {SALES_ENTRY} and ({{}})"
+FIRST_INVOICES = f"TransactionType eq {TransactionType.SALES_ENTRY} and ({{}})"
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def census(division: Division) -> dict[str, Any]:
             stamps=tuple(sorted(line.timestamp for line in division.lines)),
             accounts=len(division.accounts),
             contacts=len(division.contacts),
-            sales_lines=sum(1 for x in sales if x.transaction_type == SALES_ENTRY),
+            sales_lines=sum(1 for x in sales if x.transaction_type == TransactionType.SALES_ENTRY),
         )
     }
 
@@ -107,7 +107,7 @@ def involved(data: DivisionData) -> tuple[set[str], set[str], set[str]]:
     contacts = {line.contact_id for line in lines if line.contact_id}
     contacts |= {a.main_contact_id for a in data.accounts.values() if a.main_contact_id}
     found = {key.lower() for key in data.accounts}
-    payers = {x.account_id for x in data.payments if x.status == MATCHED}
+    payers = {x.account_id for x in data.payments if x.status == ItemStatus.MATCHED}
     return accounts, contacts, {guid for guid in payers if guid.lower() in found}
 
 

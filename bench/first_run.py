@@ -33,7 +33,8 @@ from bounds import (
 )
 from followup.clock import SystemClock, business_date
 from followup.exact.client import ExactClient
-from followup.exact.queries import HISTORY_PAGES, MATCHED, SALES_ENTRY, ExactOnlineSource
+from followup.exact.codes import ItemStatus, TransactionType
+from followup.exact.queries import HISTORY_PAGES, ExactOnlineSource
 from followup.model import DivisionData, Receivable
 from followup.sandbox.demo_invoices import at
 from followup.sandbox.division import Division
@@ -142,14 +143,14 @@ def check_build(history: int) -> bool:
 
 def payment_day(line: Receivable) -> date | None:
     """The day money moved on a payment row (a bank line: its own date)."""
-    day: date | None = line.last_payment_date
+    day: date | None = line.payment_date
     return day or (line.invoice_date if line.is_cash else None)
 
 
 def yesterdays(data: DivisionData, yesterday: date) -> tuple[int, int, int]:
     """Invoices paid yesterday, bank lines of yesterday, and rows paid before yesterday."""
-    invoices = sum(1 for x in data.payments if x.transaction_type == SALES_ENTRY
-                   and x.status == MATCHED and x.last_payment_date == yesterday)  # fmt: skip
+    invoices = sum(1 for x in data.payments if x.transaction_type == TransactionType.SALES_ENTRY
+                   and x.status == ItemStatus.MATCHED and x.payment_date == yesterday)  # fmt: skip
     cash = sum(1 for x in data.payments if x.is_cash and payment_day(x) == yesterday)
     older = sum(1 for x in data.payments if (payment_day(x) or yesterday) < yesterday)
     return invoices, cash, older

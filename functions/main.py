@@ -20,7 +20,6 @@ from pathlib import Path
 import flask
 import functions_framework
 
-from followup import settings
 from followup.clock import SystemClock
 from followup.cloud import json_logs
 from followup.cloud.answers import Answer, for_error
@@ -28,9 +27,10 @@ from followup.cloud.daily_run import daily_run as daily_door
 from followup.cloud.division_run import division_run as division_door
 from followup.errors import FollowupError, RequestError
 from followup.ports import Clock
+from followup.settings import Settings, load
 
 CONFIG_ENV = "FOLLOWUP_CONFIG"  # the settings file (deployed: a Secret Manager secret mounted)
-Door = Callable[[settings.Settings, Clock, Mapping[str, str], bytes], Answer]
+Door = Callable[[Settings, Clock, Mapping[str, str], bytes], Answer]
 
 json_logs.install()
 log = logging.getLogger("followup.cloud")
@@ -52,9 +52,9 @@ def _serve(door: Door, request: flask.Request) -> flask.Response:
     if request.method != "POST":
         return _respond(Answer(405, {"error": "method not allowed: use POST"}))
     try:
-        config = settings.load(Path(os.environ.get(CONFIG_ENV, "followup.toml")))
+        settings = load(Path(os.environ.get(CONFIG_ENV, "followup.toml")))
         headers = {name.lower(): value for name, value in request.headers.items()}
-        answer = door(config, SystemClock(), headers, request.get_data(cache=False))
+        answer = door(settings, SystemClock(), headers, request.get_data(cache=False))
     except FollowupError as exc:
         answer = for_error(exc)
         level = logging.WARNING if isinstance(exc, RequestError) else logging.ERROR

@@ -1,6 +1,6 @@
 # The ledger's database, the TTL policy of every collection group the functions write (each
 # document carries `expire_at`), and the one composite index the ledger's queries need
-# (firestore_ledger.py: last_reminders filters division and kind, with a range on claimed_day).
+# (adapters/firestore/claims.py: last_reminders filters division and kind, with a range on claimed_day).
 # docs/google-cloud.md says who writes each kind of document, and how.
 locals {
   ledger_collections = [

@@ -345,7 +345,7 @@ def line(
         invoice_total=Decimal(total or amount),
         status=status,
         fully_paid=status == 50,
-        last_payment_date=paid_on,
+        payment_date=paid_on,
         contact_id=contact_id,
         is_reversal=reversal,
         timestamp=timestamp,

@@ -47,7 +47,7 @@ def line(
     """An invoice line; the payment link follows PAYMENT_LINK."""
     due = TODAY - timedelta(days=days)
     return InvoiceLine(
-        item_id=f"item-{number}",
+        entry_id=f"item-{number}",
         invoice_number=number,
         invoice_date=due - timedelta(days=14),
         due_date=due,

@@ -21,6 +21,7 @@ from followup.deps import Deps
 from followup.errors import FollowupError, MailerAuthError, MailerError
 from followup.model import (
     Claim,
+    Customer,
     MailKind,
     Mode,
     Outcome,
@@ -32,6 +33,9 @@ from followup.model import (
 from followup.ports import Trace
 
 log = logging.getLogger("followup.run")
+
+#: Whom the digest is for, in the report and the ledger: the owner, not a customer.
+OWNER = Customer(account_id="", code="owner", name="")
 
 
 def deliver(
@@ -59,8 +63,8 @@ def deliver(
             item_ids=mail.item_ids,
             recipient=mail.recipient.email,
             subject=subject,
-            amount=sum((line.amount for line in mail.lines), Decimal(0)),
-            currency=_currency(mail),
+            amount=mail.total,
+            currency=mail.currency,
             claimed_at=deps.clock.now(),
             run_id=run_id,
             customer=mail.customer.code,
@@ -106,7 +110,7 @@ def recover(deps: Deps, division: int) -> list[ReportEntry]:
                 division=division,
                 kind=claim.kind,
                 outcome=outcome if outcome is Outcome.UNCERTAIN else Outcome.ALREADY_DONE,
-                customer=claim.customer,
+                customer=Customer(account_id="", code=claim.customer, name=""),
                 reason=reason,
                 key=claim.key,
                 recipient=claim.recipient,
@@ -132,7 +136,7 @@ def deliver_digest(deps: Deps, report: RunReport, to: str, dry_run: bool) -> Rep
     tag = hashlib.sha256(content.encode()).hexdigest()[:16] if content else "quiet"
     key = f"0/digest/{report.run_date.isoformat()}/{tag}"
     entry = partial(
-        ReportEntry, division=0, kind=MailKind.DIGEST, customer="owner", key=key, recipient=to
+        ReportEntry, division=0, kind=MailKind.DIGEST, customer=OWNER, key=key, recipient=to
     )
     try:
         message = deps.composer.digest(report, deps.digest_language, deps.clock.now(), to)
@@ -152,7 +156,7 @@ def deliver_digest(deps: Deps, report: RunReport, to: str, dry_run: bool) -> Rep
         "",
         deps.clock.now(),
         report.run_id,
-        "owner",
+        OWNER.code,
     )
     if not deps.ledger.claim(claim):
         return entry(outcome=Outcome.ALREADY_DONE, reason=reasons.DIGEST_WENT_OUT, subject=subject)
@@ -181,18 +185,19 @@ def entry_for(
         division=mail.division,
         kind=mail.kind,
         outcome=outcome,
-        customer=f"{mail.customer.code} {mail.customer.name}",
+        customer=mail.customer,
         reason=reason,
         key=mail.key,
         recipient=mail.recipient.email,
         subject=subject,
         invoice_numbers=tuple(line.invoice_number for line in mail.lines),
         provider_id=provider_id,
-        amount=sum((line.amount for line in mail.lines), Decimal(0)),
-        currency=_currency(mail),
+        amount=mail.total,
+        currency=mail.currency,
         call_customer=mail.call_customer,
         notes=mail.notes,
         level=mail.level,
+        tone=mail.tone,
         variant=mail.variant,
     )
 
@@ -202,15 +207,10 @@ def skipped_entry(skip: Skip, outcome: Outcome) -> ReportEntry:
         division=skip.division,
         kind=skip.kind,
         outcome=outcome,
-        customer=f"{skip.customer.code} {skip.customer.name}",
+        customer=skip.customer,
         reason=skip.reason,
         invoice_numbers=skip.invoice_numbers,
     )
-
-
-def _currency(mail: PlannedMail) -> str:
-    currencies = {line.currency for line in mail.lines}
-    return currencies.pop() if len(currencies) == 1 else "mixed"
 
 
 def log_decision(entry: ReportEntry) -> None:
@@ -219,7 +219,7 @@ def log_decision(entry: ReportEntry) -> None:
         "%s %s %s",
         entry.kind.value,
         entry.outcome.value,
-        entry.key or entry.customer,
+        entry.key or entry.customer.label,
         extra={
             "decision": {
                 "division": entry.division,

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from followup import bootstrap, service, settings
+from followup import bootstrap, service
 from followup.clock import business_date
 from followup.embedded_exact import START_FILE
 from followup.model import RunReport
@@ -21,6 +21,7 @@ from followup.sandbox.demo_data import DemoFacts, seed_demo
 from followup.sandbox.demo_days import DemoDays
 from followup.sandbox.demo_invoices import at
 from followup.sandbox.state import SandboxClock, SandboxState
+from followup.settings import load
 
 STATE = ".demo"
 OUTBOX = "outbox"
@@ -70,9 +71,9 @@ def run_demo(
     sandbox = SandboxState(sim)
     facts = seed_demo(sandbox, start)
     later = DemoDays(sandbox.divisions[facts.division], start)
-    config = settings.load(write_settings_file(base, facts.division))
+    settings = load(write_settings_file(base, facts.division))
     reports: list[RunReport] = []
-    with bootstrap.build(config, sim, sandbox=sandbox) as app:
+    with bootstrap.build(settings, sim, sandbox=sandbox) as app:
         say(_opening(app.settings.exact.base_url, facts, days, today))
         for offset in range(days):
             day = start + timedelta(days=offset)

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from followup.adapters.file_tokens import FileTokenStore
 from followup.clock import business_date
 from followup.errors import ConfigError
 from followup.model import TokenSet
@@ -18,7 +17,7 @@ from followup.ports import Clock, TokenStore
 from followup.sandbox.demo_days import play_to
 from followup.sandbox.server import SandboxServer
 from followup.sandbox.state import SandboxState
-from followup.settings import FileTokens, Settings
+from followup.settings import Settings
 
 START_FILE = "demo-start"  # in the demo's state folder: the date the administration was seeded for
 
@@ -52,23 +51,23 @@ def serve(
     settings: Settings,
     clock: Clock,
     resources: ExitStack,
+    tokens: TokenStore,
     run_date: date | None,
     state: SandboxState | None = None,
 ) -> Settings:
     """Serve the demo administration the settings name, as it stood on `run_date` (default:
-    today) at 09:00, or `state` as it is (a demo holding its sandbox), until `resources` close;
-    the settings, pointing at it."""
-    folder, tokens = settings.exact.sandbox, settings.tokens
+    today) at 09:00, or `state` as it is (a demo holding its sandbox), on 127.0.0.1 until
+    `resources` close, a fresh consent in `tokens` (the token store of the settings, a file);
+    the settings, pointing at it. Once per `resources`."""
+    folder = settings.exact.sandbox
     if folder is None:
         return settings
-    if not isinstance(tokens, FileTokens):  # the settings refuse it; a type check for mypy
-        raise ConfigError(["exact.sandbox: the sandbox takes the file token store"])
     if state is None:
         state = SandboxState(clock)
         play_to(state, *_days(folder, run_date or business_date(clock.now())))
     server = SandboxServer(state).start()
     resources.callback(server.stop)
-    consent(state, FileTokenStore(tokens.path), clock)
+    consent(state, tokens, clock)
     exact = settings.exact.model_copy(
         update={
             "base_url": server.base_url,

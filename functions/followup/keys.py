@@ -1,7 +1,9 @@
 """The ledger's keys and items, defined once: what a claim's key and items say about a mail.
 
-A mail's key is (division, kind, customer, its items, its level); a reminder's items are one per
-invoice and level. Policy builds them; the ledgers read a reminder's level and invoices back.
+A mail's key is (division, kind, customer, its items, its level). A confirmation's items are
+the receivable lines it thanks for, a reminder's one per invoice and level: the ledger remembers
+them, so that nothing is confirmed twice and no invoice reminded twice at one level. Policy
+builds them; the ledgers read a reminder's level and invoices back.
 """
 
 from __future__ import annotations
@@ -21,8 +23,13 @@ def mail_key(
     return f"{division}/{kind.value}/{customer_code}/L{level}/{digest}"
 
 
+def confirmation_item(line_id: str) -> str:
+    """The ledger item for the thank-you for one settled receivable line (its ID in Exact)."""
+    return line_id
+
+
 def reminder_item(entry_id: str, level: int) -> str:
-    """The ledger item for one invoice's reminder at one level."""
+    """The ledger item for one invoice's reminder at one level (the invoice's entry ID)."""
     return f"{entry_id}@L{level}"
 
 

@@ -9,15 +9,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from followup import settings
-from followup.adapters.outbox_folder.mailer import FOLDERS, INDEX, OutboxMailer
+from followup import bootstrap
+from followup.adapters.outbox_folder.mailer import FOLDERS, INDEX
 from followup.clock import business_date
 from followup.errors import FollowupError, TemplateError
 from followup.mail import samples
-from followup.mail.compose import DIGEST, Composer, search_path
-from followup.mail.languages import check_template_folder
+from followup.mail.compose import DIGEST, Composer
 from followup.mail.samples import VARIANTS, sample_mail, sample_report
 from followup.model import CUSTOMER_KINDS, MailKind, Mode
+from followup.settings import load
 
 MARKER = ".followup-preview"  # a folder with this file is ours to clear
 BODIES = "bodies"
@@ -36,25 +36,15 @@ def preview(
     out: Path,
     now: datetime,
     *,
-    config: Path | None = None,
+    config_path: Path | None = None,
     kinds: Sequence[str] = KINDS,
     languages: Sequence[str] = (),
 ) -> Preview:
     """The preview as `followup preview` makes it: the settings' company, templates, text-only
     choice, offer and payment link when a settings file is given, else the sample company's."""
-    if config is None:
-        composer = Composer(samples.COMPANY, upsell=samples.UPSELL)
-        link = samples.PAYMENT_LINK
-    else:
-        loaded = settings.load(config)
-        check_template_folder(loaded)  # a missing folder names its key: a settings mistake
-        composer = Composer(
-            loaded.company,
-            search_path(loaded.mail.templates),
-            text_only=loaded.mail.text_only,
-            upsell=loaded.confirmations.upsell or samples.UPSELL,
-        )
-        link = loaded.mail.payment_link
+    settings = None if config_path is None else load(config_path)
+    composer = bootstrap.preview_composer(settings)  # a missing template folder: ConfigError
+    link = samples.PAYMENT_LINK if settings is None else settings.mail.payment_link
     try:
         return write_preview(
             out, composer, now, kinds=kinds, languages=languages, payment_link=link
@@ -76,7 +66,7 @@ def write_preview(
     today = business_date(now)
     report = sample_report(today, now)
     _prepare(out)
-    mailer = OutboxMailer(out)
+    mailer = bootstrap.open_outbox(out)
     written = 0
     for kind in kinds:
         variants = ("",) if kind == DIGEST else VARIANTS[MailKind(kind)]

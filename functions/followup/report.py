@@ -33,7 +33,7 @@ def entry_to_dict(entry: ReportEntry) -> dict[str, Any]:
         "division": entry.division,
         "kind": entry.kind.value,
         "outcome": entry.outcome.value,
-        "customer": entry.customer,
+        "customer": entry.customer.label,
         "reason": str(entry.reason),
         "reason_code": why["code"],
         "reason_params": why["params"],
@@ -48,7 +48,8 @@ def entry_to_dict(entry: ReportEntry) -> dict[str, Any]:
         "notes": [str(note) for note in entry.notes],
         "note_codes": [reasons.to_json(note)["code"] for note in entry.notes],
         "level": entry.level,
-        "variant": entry.variant,
+        # How the mail is written: a confirmation's variant, a reminder's tone ("" for neither).
+        "variant": str(entry.variant or entry.tone or ""),
     }
 
 

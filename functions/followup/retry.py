@@ -1,10 +1,15 @@
-"""When to retry an Exact call and how long to wait: pure functions, no I/O, no sleeping."""
+"""Retrying a call to another system: one attempt loop, full-jitter exponential backoff and the
+`Retry-After` header, shared by the Exact client and the Gmail mailer (each keeps its own rule
+of which failures may be retried), and Exact's rate-limit headers. No I/O; sleeping is the
+caller's (its Clock).
+"""
 
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import TypeVar
 
 import httpx
 
@@ -15,9 +20,37 @@ BACKOFF_CAP_SECONDS = 30.0
 # Exact documents epoch milliseconds; this only guards against a silent change of unit.
 _MS_THRESHOLD = 10**11
 
+T = TypeVar("T")
+
+
+def call_with_retries(
+    attempt: Callable[[], T],
+    wait_after: Callable[[Exception, int], float | None],
+    *,
+    max_attempts: int,
+    sleep: Callable[[float], None],
+) -> T:
+    """The result of the first of at most `max_attempts` calls of `attempt` that succeeds.
+
+    After failure number n (1 for the first), `wait_after(error, n)` is the caller's rule: the
+    seconds to sleep before the next attempt, None when the error is not retryable (it is
+    raised as it is), or it raises an error of its own (typically on the last attempt). A
+    retryable error of the last attempt that `wait_after` lets through is raised as it is.
+    """
+    attempts = max(max_attempts, 1)
+    for number in range(1, attempts + 1):
+        try:
+            return attempt()
+        except Exception as error:
+            wait = wait_after(error, number)
+            if wait is None or number == attempts:
+                raise
+        sleep(wait)
+    raise AssertionError("unreachable")  # pragma: no cover
+
 
 def should_retry(outcome: int | BaseException) -> bool:
-    """Whether a failed call may be retried with backoff.
+    """Whether a failed Exact call may be retried with backoff.
 
     Timeouts, transport errors and 5xx: yes. 429 is not retried with backoff: it is a
     rate-limit wait (see `rate_limit_wait`). Other 4xx: never (Exact blocks keys that
@@ -35,8 +68,14 @@ def backoff_seconds(attempt: int, rng: random.Random) -> float:
     return rng.uniform(0.0, ceiling)
 
 
-def _number(headers: Mapping[str, str], name: str) -> int | None:
-    raw = headers.get(name)
+def retry_after_seconds(value: str | None) -> float | None:
+    """The wait a `Retry-After` header value asks for, in seconds (a negative one: 0); None when
+    there is none or it is not a number of seconds (the HTTP-date form is not read)."""
+    number = _integer(value)
+    return None if number is None else float(max(number, 0))
+
+
+def _integer(raw: str | None) -> int | None:
     if raw is None:
         return None
     try:
@@ -51,7 +90,7 @@ def _seconds_until(reset: int, now: datetime) -> float:
 
 
 def rate_limit_wait(headers: Mapping[str, str], now: datetime) -> float | None:
-    """Seconds to wait before the next call when a rate-limit budget is spent, else None.
+    """Seconds to wait before the next Exact call when a rate-limit budget is spent, else None.
 
     Reads the minutely (`X-RateLimit-Minutely-Remaining/-Reset`) and the daily
     (`X-RateLimit-Remaining/-Reset`) headers, resets in epoch ms. On a 429 Exact sends only the
@@ -60,17 +99,16 @@ def rate_limit_wait(headers: Mapping[str, str], now: datetime) -> float | None:
     """
     waits: list[float] = []
     for prefix in ("X-RateLimit-Minutely-", "X-RateLimit-"):
-        remaining = _number(headers, prefix + "Remaining")
-        reset = _number(headers, prefix + "Reset")
+        remaining = _integer(headers.get(prefix + "Remaining"))
+        reset = _integer(headers.get(prefix + "Reset"))
         if remaining is not None and remaining <= 0 and reset is not None:
             waits.append(_seconds_until(reset, now))
     if waits:
         return max(waits)
-    retry_after = _number(headers, "Retry-After")
-    return None if retry_after is None else float(max(retry_after, 0))
+    return retry_after_seconds(headers.get("Retry-After"))
 
 
 def daily_budget_spent(headers: Mapping[str, str]) -> bool:
     """The daily budget (`X-RateLimit-Remaining`) is spent."""
-    remaining = _number(headers, "X-RateLimit-Remaining")
+    remaining = _integer(headers.get("X-RateLimit-Remaining"))
     return remaining is not None and remaining <= 0

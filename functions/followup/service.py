@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
-from decimal import Decimal
 
 from followup import policy, reasons, reply_watch
 from followup.clock import business_date
@@ -132,7 +131,7 @@ def run_division(
             dict(watermark.listing_pages) if watermark else None,
         )
         _note_read(result, data)
-        result.outstanding, result.overdue = _balances(data, run_date)
+        result.outstanding, result.overdue = policy.balances(data, run_date)
         history = _history(deps, division, data, run_date, answered.pauses)
         plan = _plan(deps, data, run_date, since, history, today)
         result.notes.extend(plan.notes)
@@ -142,7 +141,7 @@ def run_division(
         result.entries.extend(skipped_entry(s, Outcome.ALREADY_DONE) for s in plan.done)
         pdfs = _invoice_pdfs(deps, division, plan.mails, result) if not dry_run else {}
         for mail in plan.mails:
-            attachments = [pdfs[line.item_id] for line in mail.lines if line.item_id in pdfs]
+            attachments = [pdfs[line.entry_id] for line in mail.lines if line.entry_id in pdfs]
             entry = deliver(deps, mail, run_id, dry_run, attachments, run_date=run_date)
             log_decision(entry)
             result.entries.append(entry)
@@ -258,7 +257,7 @@ def _invoice_pdfs(
     if not deps.attach_invoice_pdf:
         return {}
     wanted = sorted(
-        {line.item_id for mail in mails if mail.kind is MailKind.REMINDER for line in mail.lines}
+        {line.entry_id for mail in mails if mail.kind is MailKind.REMINDER for line in mail.lines}
     )
     if not wanted:
         return {}
@@ -269,15 +268,3 @@ def _invoice_pdfs(
         log.warning("division %s: %s", division, note)
         result.notes.append(note)
         return {}
-
-
-def _balances(data: DivisionData, run_date: date) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
-    """Per currency: everything still open on invoices, and the part past its due date."""
-    outstanding: dict[str, Decimal] = {}
-    overdue: dict[str, Decimal] = {}
-    for line in data.open_items:
-        if line.is_open and line.transaction_type == 20 and line.amount > 0:
-            outstanding[line.currency] = outstanding.get(line.currency, Decimal(0)) + line.amount
-            if line.due_date < run_date:
-                overdue[line.currency] = overdue.get(line.currency, Decimal(0)) + line.amount
-    return outstanding, overdue

@@ -15,7 +15,8 @@ from followup.errors import (
     ExactTransportError,
 )
 from followup.exact.auth import ExactAuth
-from followup.exact.client import ExactClient, error_for_status
+from followup.exact.client import ExactClient
+from followup.exact.failures import error_for_status
 from followup.sandbox.division import Division
 from followup.sandbox.server import SandboxServer
 from followup.sandbox.state import SandboxState

@@ -14,7 +14,7 @@ import pytest
 from fakes import FakeComposer, FakeMailer
 from followup import service
 from followup.adapters.file_tokens import FileTokenStore
-from followup.adapters.sqlite.ledger import SqliteLedger
+from followup.adapters.sqlite import open_stores
 from followup.exact.client import ExactClient
 from followup.exact.queries import ExactOnlineSource
 from followup.policy import Rules
@@ -39,12 +39,12 @@ def deps(
 ) -> Iterator[service.Deps]:
     state.add_division(KEPT, "Bakkerij Noord B.V.")
     state.add_division(SOLD, "Bakkerij Zuid B.V.")
-    ledger = SqliteLedger(tmp_path / "ledger.sqlite3")
+    ledger = open_stores(tmp_path / "ledger.sqlite3")
     yield service.Deps(
         source=ExactOnlineSource(client),
-        ledger=ledger,
-        runlog=ledger,
-        pauses=ledger,
+        ledger=ledger.claims,
+        runlog=ledger.runs,
+        pauses=ledger.pauses,
         mailer=FakeMailer(),
         composer=FakeComposer(),
         clock=clock,

@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from followup.exact import documents, queries
+from followup.exact import customers, documents, payment_sync, receivables
 from followup.exact.client import ExactClient
 from followup.exact.contract import contract
 from followup.exact.documents import invoice_pdfs
@@ -30,11 +30,11 @@ DIVISION = 123456
 OPERATORS = {"eq", "ne", "gt", "ge", "lt", "le"}  # OData v2 comparisons Exact answers
 
 SELECTS = {
-    "sync/Cashflow/PaymentTerms": queries.SYNC_FIELDS,
-    "bulk/Cashflow/Receivables": (*queries.LINE_FIELDS, *queries.FIRST_INVOICE_FIELDS),
-    "crm/Accounts": queries.ACCOUNT_FIELDS,
-    "crm/Contacts": queries.CONTACT_FIELDS,
-    "crm/AccountClassifications": queries.CLASSIFICATION_FIELDS,
+    "sync/Cashflow/PaymentTerms": payment_sync.SYNC_FIELDS,
+    "bulk/Cashflow/Receivables": (*receivables.LINE_FIELDS, *receivables.FIRST_INVOICE_FIELDS),
+    "crm/Accounts": customers.ACCOUNT_FIELDS,
+    "crm/Contacts": customers.CONTACT_FIELDS,
+    "crm/AccountClassifications": customers.CLASSIFICATION_FIELDS,
     "documents/Documents": documents.DOCUMENT_FIELDS,
     "documents/DocumentAttachments": documents.ATTACHMENT_FIELDS,
     "financialtransaction/BankEntryLines": ("Date",),

@@ -109,7 +109,7 @@ def test_read_returns_payments_open_items_accounts_and_contacts_of_a_small_divis
         D("121.00"),
         D("121.00"),
     )
-    assert paid.last_payment_date == date(2026, 3, 1)
+    assert paid.payment_date == date(2026, 3, 1)
     assert (paid.invoice_number, paid.invoice_date) == ("20260001", date(2026, 1, 5))
     assert paid.account_id == small.zwaan
 
@@ -184,7 +184,7 @@ def test_a_read_from_the_watermark_sees_only_what_changed_after_it(
     later = source.read(DIVISION, since=first.next_watermark, first_day=date(2026, 3, 1))
     [paid, cash] = sorted(later.payments, key=lambda x: x.transaction_type)
     assert (paid.entry_id, paid.fully_paid, paid.amount) == (small.open, True, D("99.95"))
-    assert (cash.is_cash, cash.amount, cash.last_payment_date) == (
+    assert (cash.is_cash, cash.amount, cash.payment_date) == (
         True,
         D("-99.95"),
         date(2026, 3, 2),
@@ -323,7 +323,7 @@ def test_read_of_the_demo_administration_is_complete_and_consistent(
     }
     assert set(facts.yesterday_payers) | {facts.reversed_payer} == cash_yesterday
     late = [x for x in data.payments if code[x.account_id] == facts.late_match_payer]
-    assert {(x.transaction_type, x.last_payment_date) for x in late} == {
+    assert {(x.transaction_type, x.payment_date) for x in late} == {
         (20, today - timedelta(days=3)),
         (40, today - timedelta(days=3)),
     }
@@ -572,7 +572,7 @@ def test_every_kind_of_line_comes_through_with_its_type(
         return sorted((x for x in data.payments if x.entry_id == entry), key=lambda x: x.amount)
 
     [late] = lines(cases.late)
-    assert (late.status, late.last_payment_date) == (50, date(2026, 2, 27))
+    assert (late.status, late.payment_date) == (50, date(2026, 2, 27))
     [settled], [credit] = lines(cases.settled), lines(cases.credit)
     assert (settled.status, credit.transaction_type, credit.status) == (50, 21, 50)
     assert lines(cases.reversed) == []  # open again, without a payment date: an open item only
@@ -663,7 +663,7 @@ def test_the_first_invoice_of_each_payer_comes_from_its_oldest_receivable(
 
 
 def test_customer_since_is_never_asked_for() -> None:
-    from followup.exact.queries import ACCOUNT_FIELDS
+    from followup.exact.customers import ACCOUNT_FIELDS
 
     assert "CustomerSince" not in ACCOUNT_FIELDS
 

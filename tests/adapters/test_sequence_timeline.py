@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from fakes import FakeComposer, FakeMailer
 from followup import service
-from followup.adapters.sqlite.ledger import SqliteLedger
+from followup.adapters.sqlite import open_stores
 from followup.clock import AMSTERDAM
 from followup.exact.client import ExactClient
 from followup.exact.queries import ExactOnlineSource
@@ -104,16 +104,16 @@ def test_ten_weeks_of_mornings_tell_each_customer_one_coherent_story(
     people = Customers(div)
     clock.sandbox.advance((at(START, 9) - clock.now()).total_seconds())
     composer = FakeComposer()
-    ledger = SqliteLedger(tmp_path / "ledger.sqlite3")
+    ledger = open_stores(tmp_path / "ledger.sqlite3")
     deps = service.Deps(
         source=ExactOnlineSource(client),
-        ledger=ledger,
-        runlog=ledger,
+        ledger=ledger.claims,
+        runlog=ledger.runs,
         mailer=FakeMailer(),
         composer=composer,
         clock=clock,
         rules=Rules(Policy(), Modes(), Languages()),
-        pauses=ledger,
+        pauses=ledger.pauses,
         divisions=(DIVISION,),
     )
     transcript: list[str] = []
@@ -131,7 +131,7 @@ def test_ten_weeks_of_mornings_tell_each_customer_one_coherent_story(
             if mail.kind is MailKind.REMINDER:
                 levels = ",".join(str(x.level) for x in mail.lines)
                 costs = f" costs {mail.collection_costs}" if mail.collection_costs else ""
-                text = (f"{day} {mail.customer.code} reminder L{mail.level} {mail.variant} "
+                text = (f"{day} {mail.customer.code} reminder L{mail.level} {mail.tone} "
                         f"[{numbers}] levels {levels}{costs}")  # fmt: skip
             else:
                 amounts = " ".join(f"{x.amount}/{x.remaining}" for x in mail.lines)
@@ -140,7 +140,7 @@ def test_ten_weeks_of_mornings_tell_each_customer_one_coherent_story(
             mailed.setdefault(mail.customer.code, []).append(text)
         for entry in report.entries():
             if entry.outcome in (Outcome.SKIPPED, Outcome.ALREADY_DONE):
-                holds.append(f"{day} {entry.customer.split()[0]} {entry.reason}")
+                holds.append(f"{day} {entry.customer.code} {entry.reason}")
         people.act(day, mailed)
         div.import_statement(day)  # the day's statement, imported in the evening
         clock.sandbox.advance(24 * 3600)

@@ -1,95 +1,167 @@
-"""What only the SQLite ledger has: item lookups in chunks of its query size, the run report
-row, and a division lock that is an OS file lock, dying with its process.
-
-The ledger behaviour it shares with the Firestore ledger (claims, coverage, outcomes,
-unfinished claims, release, watermarks, the division lock within a process, last_mailed,
-pauses) is tested on both, side by side, in tests/gcp/test_firestore_ledger.py.
-"""
+"""The SQLite ledger: every ledger's cases (ledger_cases.py, which the Firestore ledger runs
+too), and what only SQLite has: item lookups in chunks of its query size, the run report row,
+a watermark that never moves back, and a division lock that is an OS file lock, dying with its
+process."""
 
 from __future__ import annotations
 
 import multiprocessing
 import sqlite3
+from collections.abc import Iterator
 from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from followup.adapters.sqlite.ledger import SqliteLedger
+from adapters import ledger_cases as cases
+from followup.adapters.sqlite import open_stores
 from followup.clock import AMSTERDAM
 from followup.errors import LedgerBusy
-from followup.model import Claim, MailKind, RunReport, Watermark
-
-
-def claim(
-    key: str = "100/reminder/1001/L1/abc", items: tuple[str, ...] = ("e1@L1", "e2@L1")
-) -> Claim:
-    return Claim(
-        key=key,
-        division=100,
-        kind=MailKind.REMINDER,
-        item_ids=items,
-        recipient="info@klant.example.nl",
-        subject="Herinnering",
-        amount=Decimal("12.50"),
-        currency="EUR",
-        claimed_at=datetime(2026, 11, 23, 9, 0, tzinfo=AMSTERDAM),
-        run_id="run-1",
-    )
+from followup.model import MailKind, RunReport, Watermark
+from followup.ports import Stores
 
 
 @pytest.fixture
-def ledger(tmp_path: Path) -> SqliteLedger:
-    db = SqliteLedger(tmp_path / "state" / "ledger.sqlite3")
-    yield db  # type: ignore[misc]
-    db.close()
+def path(tmp_path: Path) -> Path:
+    return tmp_path / "state" / "ledger.sqlite3"
 
 
-def test_more_items_than_one_query_takes_are_looked_up_in_chunks(ledger: SqliteLedger) -> None:
+@pytest.fixture
+def opened(path: Path) -> Iterator[cases.Opened]:
+    made: list[Stores] = []
+
+    def make() -> Stores:
+        made.append(open_stores(path))
+        return made[-1]
+
+    yield make
+    for stores in made:
+        stores.close()
+
+
+@pytest.fixture
+def ledger(opened: cases.Opened) -> Stores:
+    return opened()
+
+
+# --- Every ledger's cases ----------------------------------------------------------------------
+
+
+def test_a_key_can_be_claimed_once(opened: cases.Opened) -> None:
+    cases.a_key_can_be_claimed_once(opened)
+
+
+def test_claimed_items_are_covered_until_a_plain_failure(opened: cases.Opened) -> None:
+    cases.claimed_items_are_covered_until_a_plain_failure(opened)
+
+
+def test_a_rejected_or_uncertain_claim_stays_covered(opened: cases.Opened) -> None:
+    cases.a_rejected_or_uncertain_claim_stays_covered(opened)
+
+
+def test_an_unfinished_claim_is_listed_with_its_snapshot_until_completed(
+    opened: cases.Opened,
+) -> None:
+    cases.an_unfinished_claim_is_listed_with_its_snapshot_until_completed(opened)
+
+
+def test_a_released_claim_frees_its_items(opened: cases.Opened) -> None:
+    cases.a_released_claim_frees_its_items(opened)
+
+
+def test_a_completed_claim_is_not_released(opened: cases.Opened) -> None:
+    cases.a_completed_claim_is_not_released(opened)
+
+
+def test_many_items_are_looked_up_in_chunks(opened: cases.Opened) -> None:
+    cases.many_items_are_looked_up_in_chunks(opened)
+
+
+def test_last_reminders_give_the_latest_per_customer_by_run_date_without_failures(
+    opened: cases.Opened,
+) -> None:
+    cases.last_reminders_give_the_latest_per_customer_by_run_date_without_failures(opened)
+
+
+def test_sent_reminders_list_the_delivered_ones_with_the_mailers_ids(
+    opened: cases.Opened,
+) -> None:
+    cases.sent_reminders_list_the_delivered_ones_with_the_mailers_ids(opened)
+
+
+def test_the_watermark_is_kept_per_division(opened: cases.Opened) -> None:
+    cases.the_watermark_is_kept_per_division(opened)
+
+
+def test_a_second_holder_of_a_division_is_refused_and_others_are_free(
+    opened: cases.Opened,
+) -> None:
+    cases.a_second_holder_of_a_division_is_refused_and_others_are_free(opened)
+
+
+def test_pauses_per_division_and_global_are_kept_replaced_and_lifted(
+    opened: cases.Opened,
+) -> None:
+    cases.pauses_per_division_and_global_are_kept_replaced_and_lifted(opened)
+
+
+def test_status_shows_the_last_run_per_division_what_needs_a_look_and_pauses(
+    opened: cases.Opened,
+) -> None:
+    cases.status_shows_the_last_run_per_division_what_needs_a_look_and_pauses(opened)
+
+
+def test_a_fresh_ledger_says_nothing_ran_yet(opened: cases.Opened) -> None:
+    cases.a_fresh_ledger_says_nothing_ran_yet(opened)
+
+
+# --- SQLite only -------------------------------------------------------------------------------
+
+
+def test_more_items_than_one_query_takes_are_looked_up_in_chunks(ledger: Stores) -> None:
     # SQLite looks items up 500 at a time; the shared test's 300 items fit in one query.
     items = tuple(f"e{i}@L1" for i in range(1500))
-    ledger.claim(claim(items=items))
-    assert len(ledger.covered(100, MailKind.REMINDER, items)) == 1500
+    ledger.claims.claim(cases.claim(items=items))
+    assert len(ledger.claims.covered(100, MailKind.REMINDER, items)) == 1500
 
 
-def test_a_run_report_is_kept(ledger: SqliteLedger) -> None:
+def test_a_run_report_is_kept(ledger: Stores, path: Path) -> None:
     started = datetime(2026, 11, 23, 9, 0, tzinfo=AMSTERDAM)
-    ledger.record_run(RunReport("r1", date(2026, 11, 23), False, started))
-    rows = sqlite3.connect(ledger.path).execute("SELECT run_id, ok FROM runs").fetchall()
+    ledger.runs.record_run(RunReport("r1", date(2026, 11, 23), False, started))
+    rows = sqlite3.connect(path).execute("SELECT run_id, ok FROM runs").fetchall()
     assert rows == [("r1", 1)]
 
 
 def _hold_lock(
     path: str, ready: multiprocessing.synchronize.Event, done: multiprocessing.synchronize.Event
 ) -> None:
-    with SqliteLedger(Path(path)).division_lock(100):
+    with open_stores(Path(path)).runs.division_lock(100):
         ready.set()
         done.wait(10)
 
 
 def test_the_division_lock_keeps_a_second_process_out_and_dies_with_its_holder(
-    ledger: SqliteLedger,
+    ledger: Stores, path: Path
 ) -> None:
     ctx = multiprocessing.get_context("fork")
     ready, done = ctx.Event(), ctx.Event()
-    holder = ctx.Process(target=_hold_lock, args=(str(ledger.path), ready, done))
+    holder = ctx.Process(target=_hold_lock, args=(str(path), ready, done))
     holder.start()
     try:
         assert ready.wait(10)
-        with pytest.raises(LedgerBusy), ledger.division_lock(100):
+        with pytest.raises(LedgerBusy), ledger.runs.division_lock(100):
             pass
-        with ledger.division_lock(200):  # other divisions are free
+        with ledger.runs.division_lock(200):  # other divisions are free
             pass
     finally:
         holder.kill()
         holder.join()
-    with ledger.division_lock(100):  # the killed holder's lock went with it
+    with ledger.runs.division_lock(100):  # the killed holder's lock went with it
         pass
 
 
 def test_a_watermark_never_moves_back(tmp_path: Path) -> None:
-    ledger = SqliteLedger(tmp_path / "ledger.sqlite3")
+    ledger = open_stores(tmp_path / "ledger.sqlite3").runs
     ledger.advance(100, Watermark(50, date(2026, 11, 23)))
     ledger.advance(100, Watermark(40, date(2026, 11, 24)))  # a stale run
     assert ledger.watermark(100) == Watermark(50, date(2026, 11, 23))

@@ -12,7 +12,7 @@ import pytest
 
 from cloud.conftest import DIVISIONS, Site, answer, scheduled
 from followup.adapters.file_tokens import FileTokenStore
-from followup.adapters.sqlite.ledger import SqliteLedger
+from followup.adapters.sqlite import open_stores
 from followup.clock import AMSTERDAM
 from followup.model import TokenSet
 
@@ -186,8 +186,8 @@ def test_a_busy_division_is_a_503_and_the_scheduler_retry_runs_it(site: Site) ->
     site.configure(DIVISIONS[:1])
     client = site.client("daily_run")
     headers = scheduled(nine(site))
-    other_run = SqliteLedger(site.root / "state" / "ledger.sqlite3")
-    with other_run.division_lock(DIVISIONS[0]):
+    other_run = open_stores(site.root / "state" / "ledger.sqlite3")
+    with other_run.runs.division_lock(DIVISIONS[0]):
         failed = client.post("/", headers=headers)
     other_run.close()
     body = answer(failed)

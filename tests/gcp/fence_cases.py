@@ -17,11 +17,12 @@ from typing import Any
 from google.cloud import firestore
 
 from fakes import FakeClock
-from followup.adapters.firestore.ledger import FirestoreLedger, doc_id
+from followup.adapters.firestore import open_stores
+from followup.adapters.firestore.connection import FirestoreConnection, doc_id
 from followup.adapters.firestore.trigger_book import FirestoreTriggerBook
 from followup.clock import AMSTERDAM
 from followup.model import Claim, Delivery, MailKind, Mode, Outcome, Watermark
-from followup.ports import Begun
+from followup.ports import Begun, Stores
 from gcp.interleave import paused
 
 Case = Callable[[firestore.Client, str, FakeClock], None]
@@ -46,12 +47,13 @@ def claim(run_id: str = "run-1") -> Claim:
     )
 
 
-def ledger(db: firestore.Client, prefix: str, clock: FakeClock) -> FirestoreLedger:
-    return FirestoreLedger(db, clock, prefix=prefix, lease_seconds=LEASE, timeout_seconds=5)
+def ledger(db: firestore.Client, prefix: str, clock: FakeClock) -> Stores:
+    return open_stores(db, clock, prefix=prefix, lease_seconds=LEASE, timeout_seconds=5)
 
 
 def book(db: firestore.Client, prefix: str, clock: FakeClock) -> FirestoreTriggerBook:
-    return FirestoreTriggerBook(db, clock, prefix=prefix, lease_seconds=LEASE, timeout_seconds=5)
+    connection = FirestoreConnection(db, clock, prefix=prefix, timeout_seconds=5)
+    return FirestoreTriggerBook(connection, lease_seconds=LEASE)
 
 
 def stored_claim(db: firestore.Client, prefix: str) -> dict[str, Any]:
@@ -71,18 +73,19 @@ def a_run_waking_after_its_lease_leaves_its_successors_outcome(
     db: firestore.Client, prefix: str, clock: FakeClock
 ) -> None:
     slow, successor = ledger(db, prefix, clock), ledger(db, prefix, clock)
-    with slow.division_lock(100):
-        assert slow.claim(claim("slow"))
+    with slow.runs.division_lock(100):
+        assert slow.claims.claim(claim("slow"))
         clock.sleep(LEASE + 1)  # stalled in delivery, past its lease
-        with successor.division_lock(100):  # takes the division over and settles the leftover
-            [left] = successor.unfinished(100)
-            successor.release(left.key)  # the mailer found nothing (the slow run had sent nothing)
-            assert successor.claim(claim("successor"))
-            successor.complete(KEY, Outcome.SENT, Delivery(Mode.SEND, "m-2", "t-2"))
-        slow.complete(KEY, Outcome.FAILED, reason="the delivery timed out")  # wakes up
+        with successor.runs.division_lock(100):  # takes the division over and settles the leftover
+            [left] = successor.claims.unfinished(100)
+            # the mailer found nothing (the slow run had sent nothing)
+            successor.claims.release(left.key)
+            assert successor.claims.claim(claim("successor"))
+            successor.claims.complete(KEY, Outcome.SENT, Delivery(Mode.SEND, "m-2", "t-2"))
+        slow.claims.complete(KEY, Outcome.FAILED, reason="the delivery timed out")  # wakes up
     found = stored_claim(db, prefix)
     assert (found["run_id"], found["outcome"]) == ("successor", "sent")
-    assert not ledger(db, prefix, clock).claim(claim("third"))  # never claimable again
+    assert not ledger(db, prefix, clock).claims.claim(claim("third"))  # never claimable again
     [refused] = refusals(db, prefix)
     assert (refused["write"], refused["ours"]["outcome"]) == ("complete", "failed")
     assert (refused["found"]["run_id"], refused["found"]["outcome"]) == ("successor", "sent")
@@ -95,15 +98,15 @@ def a_run_waking_after_its_lease_leaves_its_successors_outcome(
 def a_stalled_reconciler_leaves_its_successors_claim(
     db: firestore.Client, prefix: str, clock: FakeClock
 ) -> None:
-    assert ledger(db, prefix, clock).claim(claim("crashed"))  # its run died: no outcome
+    assert ledger(db, prefix, clock).claims.claim(claim("crashed"))  # its run died: no outcome
     stalled, successor = ledger(db, prefix, clock), ledger(db, prefix, clock)
-    [left] = stalled.unfinished(100)  # then it asks the mailer, slowly
-    successor.unfinished(100)
-    successor.release(left.key)
-    assert successor.claim(claim("successor"))  # planned again, being delivered now
-    stalled.release(left.key)  # the mailer said: never delivered
+    [left] = stalled.claims.unfinished(100)  # then it asks the mailer, slowly
+    successor.claims.unfinished(100)
+    successor.claims.release(left.key)
+    assert successor.claims.claim(claim("successor"))  # planned again, being delivered now
+    stalled.claims.release(left.key)  # the mailer said: never delivered
     assert stored_claim(db, prefix)["run_id"] == "successor"
-    assert not ledger(db, prefix, clock).claim(claim("third"))
+    assert not ledger(db, prefix, clock).claims.claim(claim("third"))
     assert [r["write"] for r in refusals(db, prefix)] == ["release"]
 
 
@@ -112,8 +115,8 @@ def a_stalled_reconciler_leaves_its_successors_claim(
 
 def failed_claim(db: firestore.Client, prefix: str, clock: FakeClock) -> None:
     first = ledger(db, prefix, clock)
-    assert first.claim(claim("first"))
-    first.complete(KEY, Outcome.FAILED, reason="quota")
+    assert first.claims.claim(claim("first"))
+    first.claims.complete(KEY, Outcome.FAILED, reason="quota")
 
 
 def a_crash_while_replacing_a_failed_claim_never_strands_it(
@@ -121,12 +124,14 @@ def a_crash_while_replacing_a_failed_claim_never_strands_it(
 ) -> None:
     failed_claim(db, prefix, clock)
     dying = ledger(db, prefix, clock)
-    with paused(lambda: dying.claim(claim("dying")), before_write=before_write) as step:
+    with paused(lambda: dying.claims.claim(claim("dying")), before_write=before_write) as step:
         if step.held:
             step.crash()
     later = ledger(db, prefix, clock)
-    leftover = [c.run_id for c in later.unfinished(100)]
-    assert leftover == ["dying"] or later.claim(claim("later")), "the key can never be claimed"
+    leftover = [c.run_id for c in later.claims.unfinished(100)]
+    assert leftover == ["dying"] or later.claims.claim(claim("later")), (
+        "the key can never be claimed"
+    )
 
 
 def two_reclaimers_that_both_read_the_failed_claim_one_wins(
@@ -134,9 +139,9 @@ def two_reclaimers_that_both_read_the_failed_claim_one_wins(
 ) -> None:
     failed_claim(db, prefix, clock)
     slow, fast = ledger(db, prefix, clock), ledger(db, prefix, clock)
-    with paused(lambda: slow.claim(claim("slow")), before_write=2) as step:  # read it failed
+    with paused(lambda: slow.claims.claim(claim("slow")), before_write=2) as step:  # read it failed
         assert step.held
-        assert fast.claim(claim("fast"))
+        assert fast.claims.claim(claim("fast"))
         assert step.resume() is False
     found = stored_claim(db, prefix)
     assert (found["run_id"], found["pending"]) == ("fast", True)
@@ -209,24 +214,24 @@ def a_crash_while_taking_over_never_strands_the_call(
 def a_stale_advance_leaves_the_successors_watermark(
     db: firestore.Client, prefix: str, clock: FakeClock, stale: int
 ) -> None:
-    ledger(db, prefix, clock).advance(100, Watermark(10, date(2026, 11, 22)))
+    ledger(db, prefix, clock).runs.advance(100, Watermark(10, date(2026, 11, 22)))
     old, successor = ledger(db, prefix, clock), ledger(db, prefix, clock)
-    assert old.watermark(100) == Watermark(10, date(2026, 11, 22))  # then it stalls
-    successor.watermark(100)
-    successor.advance(100, Watermark(15, DAY))
-    old.advance(100, Watermark(stale, DAY))
-    assert ledger(db, prefix, clock).watermark(100) == Watermark(15, DAY)
+    assert old.runs.watermark(100) == Watermark(10, date(2026, 11, 22))  # then it stalls
+    successor.runs.watermark(100)
+    successor.runs.advance(100, Watermark(15, DAY))
+    old.runs.advance(100, Watermark(stale, DAY))
+    assert ledger(db, prefix, clock).runs.watermark(100) == Watermark(15, DAY)
     [refused] = refusals(db, prefix)
     assert (refused["write"], refused["found"]["sync_timestamp"]) == ("advance", 15)
 
 
 def a_watermark_only_moves_forward(db: firestore.Client, prefix: str, clock: FakeClock) -> None:
     one = ledger(db, prefix, clock)
-    one.advance(100, Watermark(50, DAY))
-    one.advance(100, Watermark(40, date(2026, 11, 24)))  # behind: refused
-    assert one.watermark(100) == Watermark(50, DAY)
-    one.advance(100, Watermark(50, date(2026, 11, 24), complete=False))  # equal: taken
-    assert ledger(db, prefix, clock).watermark(100) == Watermark(50, date(2026, 11, 24), False)
+    one.runs.advance(100, Watermark(50, DAY))
+    one.runs.advance(100, Watermark(40, date(2026, 11, 24)))  # behind: refused
+    assert one.runs.watermark(100) == Watermark(50, DAY)
+    one.runs.advance(100, Watermark(50, date(2026, 11, 24), complete=False))  # equal: taken
+    assert ledger(db, prefix, clock).runs.watermark(100) == Watermark(50, date(2026, 11, 24), False)
 
 
 CASES: dict[str, Case] = {

@@ -9,7 +9,9 @@ import pytest
 
 from fakes import FakeClock
 from followup import bootstrap, settings
-from followup.adapters.firestore.ledger import FirestoreLedger
+from followup.adapters.firestore.claims import FirestoreClaims
+from followup.adapters.firestore.pauses import FirestorePauses
+from followup.adapters.firestore.runs import FirestoreRuns
 from followup.adapters.gmail.mailer import GmailMailer
 from followup.errors import ConfigError
 from followup.model import Mode
@@ -71,9 +73,9 @@ def test_the_google_backends_are_wired_from_the_settings(
     secrets, gmail = stand_ins
     monkeypatch.setenv("FOLLOWUP_GMAIL_CLIENT_SECRET", gmail.state.client_secret)
     with bootstrap.build(config(secrets, gmail, prefix), fclock) as app:
-        assert isinstance(app.deps.ledger, FirestoreLedger)
-        assert app.deps.runlog is app.deps.ledger
-        assert app.deps.pauses is app.deps.ledger
+        assert isinstance(app.deps.ledger, FirestoreClaims)
+        assert isinstance(app.deps.runlog, FirestoreRuns)
+        assert isinstance(app.deps.pauses, FirestorePauses)
         mailer = app.deps.mailer
         assert isinstance(mailer, GmailMailer)
         assert mailer.can_list  # reconcile = true adds the listing scope

@@ -8,6 +8,7 @@ import random
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import date
 from email.message import EmailMessage
 from typing import Any
@@ -25,12 +26,13 @@ from fakes import (
     line,
 )
 from followup import service
-from followup.adapters.firestore.ledger import FirestoreLedger
+from followup.adapters.firestore import open_stores
 from followup.adapters.gmail.credentials import gmail_service, scopes_for, user_credentials
 from followup.adapters.gmail.mailer import GmailMailer
 from followup.errors import LedgerError
 from followup.model import Delivery, Mode, Outcome, RunReport
 from followup.policy import Rules
+from followup.ports import Ledger, Stores
 from followup.settings import Languages, Modes
 from followup.settings.rules import Policy
 from gcp.gmail_server import GmailServer, GmailState
@@ -61,7 +63,7 @@ class Crash(BaseException):
 class CrashingLedger:
     """The real ledger that dies right after a claim, or instead of recording an outcome."""
 
-    def __init__(self, inner: FirestoreLedger, after_claim: bool = False) -> None:
+    def __init__(self, inner: Ledger, after_claim: bool = False) -> None:
         self.inner, self.after_claim = inner, after_claim
 
     def __getattr__(self, name: str) -> Any:
@@ -77,6 +79,11 @@ class CrashingLedger:
         if not self.after_claim:
             raise Crash("after the send, before the outcome")
         self.inner.complete(*args, **kwargs)
+
+
+def crashing(stores: Stores, after_claim: bool = False) -> Stores:
+    """The stores with the crashing ledger for claims."""
+    return replace(stores, claims=CrashingLedger(stores.claims, after_claim))
 
 
 class CrashingMailer:
@@ -115,12 +122,12 @@ def mailer_on(gmail: GmailServer, clock: FakeClock, reconcile: bool) -> GmailMai
 
 
 def deps(
-    ledger: Any, mailer: Any, clock: FakeClock, source: FakeSource | None = None
+    ledger: Stores, mailer: Any, clock: FakeClock, source: FakeSource | None = None
 ) -> service.Deps:
     return service.Deps(
         source=source or FakeSource(data()),
-        ledger=ledger,
-        runlog=ledger,
+        ledger=ledger.claims,
+        runlog=ledger.runs,
         mailer=mailer,
         composer=FakeComposer(),
         clock=clock,
@@ -129,12 +136,12 @@ def deps(
             Modes(confirmation=Mode.SEND, reminder=Mode.SEND),
             Languages(),
         ),
-        pauses=ledger,
+        pauses=ledger.pauses,
     )
 
 
-def ledger_on(db: firestore.Client, prefix: str, clock: FakeClock) -> FirestoreLedger:
-    return FirestoreLedger(db, clock, prefix=prefix, timeout_seconds=5)
+def ledger_on(db: firestore.Client, prefix: str, clock: FakeClock) -> Stores:
+    return open_stores(db, clock, prefix=prefix, timeout_seconds=5)
 
 
 def outcomes(report: RunReport) -> list[str]:
@@ -152,7 +159,7 @@ def test_a_crash_after_the_claim_never_sends_twice(
     ledger = ledger_on(db, prefix, clock)
     mailer = mailer_on(gmail, clock, reconcile)
     with pytest.raises(Crash):
-        service.run(deps(CrashingLedger(ledger, after_claim=True), mailer, clock), RUN)
+        service.run(deps(crashing(ledger, after_claim=True), mailer, clock), RUN)
     assert gmail.state.sent() == []
     second = service.run(deps(ledger, mailer, clock), RUN)
     if reconcile:  # Sent was searched: provably absent, so delivered now, once
@@ -180,12 +187,12 @@ def test_a_crash_after_the_send_is_found_or_reported_never_resent(
     assert len(gmail.state.sent()) == 2  # the crashed one once, the other one once
     [key] = [e.key for e in second.entries() if e.recipient == str(first.message["To"])]
     if reconcile:
-        assert ledger.outcome(key) == (
+        assert ledger.claims.outcome(key) == (
             Outcome.SENT,
             "delivered by an earlier run that died before recording it",
         )
     else:
-        assert ledger.outcome(key)[0] is Outcome.UNCERTAIN  # type: ignore[index]
+        assert ledger.claims.outcome(key)[0] is Outcome.UNCERTAIN  # type: ignore[index]
 
 
 def test_a_crash_before_the_outcome_is_recovered_with_gmails_ids(
@@ -194,7 +201,7 @@ def test_a_crash_before_the_outcome_is_recovered_with_gmails_ids(
     ledger = ledger_on(db, prefix, clock)
     mailer = mailer_on(gmail, clock, reconcile=True)
     with pytest.raises(Crash):
-        service.run(deps(CrashingLedger(ledger), mailer, clock), RUN)
+        service.run(deps(crashing(ledger), mailer, clock), RUN)
     [first] = gmail.state.sent()
     report = service.run(deps(ledger, mailer, clock), RUN)
     assert len(gmail.state.sent()) == 2
@@ -250,7 +257,7 @@ def test_firestore_unavailable_at_the_start_fails_clearly_and_sends_nothing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", f"127.0.0.1:{free_port()}")
-    dead = FirestoreLedger(firestore.Client(project="followup-test"), clock, timeout_seconds=1)
+    dead = open_stores(firestore.Client(project="followup-test"), clock, timeout_seconds=1)
     with pytest.raises(LedgerError, match="Firestore is unavailable") as caught:
         service.run(deps(dead, mailer_on(gmail, clock, True), clock), RUN)
     assert caught.value.retryable

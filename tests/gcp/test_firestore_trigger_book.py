@@ -12,6 +12,7 @@ from google.cloud import firestore
 from cloud import trigger_book_cases as cases
 from cloud.conftest import DIVISIONS, answer, open_site, restore_logging, scheduled
 from fakes import FakeClock
+from followup.adapters.firestore.connection import FirestoreConnection
 from followup.adapters.firestore.trigger_book import FirestoreTriggerBook
 from followup.clock import AMSTERDAM, business_date
 from gcp.conftest import PROJECT
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.usefixtures("restore_logging")
 @pytest.fixture
 def books(db: firestore.Client, prefix: str) -> cases.Books:
     def make(clock: FakeClock) -> FirestoreTriggerBook:
-        return FirestoreTriggerBook(db, clock, prefix=prefix, lease_seconds=60)
+        return FirestoreTriggerBook(FirestoreConnection(db, clock, prefix=prefix), lease_seconds=60)
 
     return make
 

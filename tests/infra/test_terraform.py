@@ -176,11 +176,8 @@ def test_the_source_is_the_archive_make_package_builds(tf: Module) -> None:
 
 
 def _collections_the_code_writes() -> set[str]:
-    ledger = (ADAPTERS / "firestore" / "ledger.py").read_text()
-    triggers = (ADAPTERS / "firestore" / "trigger_book.py").read_text()
-    found = set(re.findall(r'_col\("([a-z_]+)"\)', ledger))
-    found |= set(re.findall(r'f"\{self\.prefix\}([a-z_]+)"', triggers))
-    return found
+    code = "".join(p.read_text() for p in sorted((ADAPTERS / "firestore").glob("*.py")))
+    return set(re.findall(r'\.collection\("([a-z_]+)"\)', code))
 
 
 def test_every_collection_the_code_writes_has_a_ttl_policy_on_expire_at(tf: Module) -> None:
@@ -198,7 +195,7 @@ def test_the_ledgers_composite_index_is_created(tf: Module) -> None:
     index = tf.resource("google_firestore_index", "claims_by_division_kind_day")
     assert index["collection"] == "${var.collection_prefix}claims"
     assert [f["field_path"] for f in index["fields"]] == ["division", "kind", "claimed_day"]
-    docstring = (ADAPTERS / "firestore" / "ledger.py").read_text()
+    docstring = (ADAPTERS / "firestore" / "claims.py").read_text()
     assert "composite index: division, kind, claimed_day" in docstring
 
 

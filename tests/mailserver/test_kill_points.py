@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,10 @@ import pytest
 from fakes import DIV, FakeClock, FakeComposer, FakeSource, account, division_data, line
 from followup import service
 from followup.adapters.mailbox.smtp_mailer import SmtpImapMailer
-from followup.adapters.sqlite.ledger import SqliteLedger
+from followup.adapters.sqlite import open_stores
 from followup.model import Claim, MailKind, Mode, Outcome, RunReport
 from followup.policy import Rules
+from followup.ports import Ledger, Stores
 from followup.settings import Languages, Modes
 from followup.settings.rules import Policy
 from mailserver.conftest import Mailbox
@@ -51,7 +53,7 @@ def data() -> dict[int, Any]:
 class CrashingLedger:
     """The real ledger that dies right after a claim, or instead of recording an outcome."""
 
-    def __init__(self, inner: SqliteLedger, after_claim: bool = False) -> None:
+    def __init__(self, inner: Ledger, after_claim: bool = False) -> None:
         self.inner, self.after_claim = inner, after_claim
 
     def __getattr__(self, name: str) -> Any:
@@ -67,6 +69,11 @@ class CrashingLedger:
         raise Crash("after the delivery, before the outcome")
 
 
+def crashing(stores: Stores, after_claim: bool = False) -> Stores:
+    """The stores with the crashing ledger for claims."""
+    return replace(stores, claims=CrashingLedger(stores.claims, after_claim))
+
+
 class CrashAfterSubmission:
     """The real submission; the process dies right after the server took the mail (so the
     copy for Sent is never filed)."""
@@ -80,17 +87,17 @@ class CrashAfterSubmission:
 
 
 @pytest.fixture
-def ledger(tmp_path: Path) -> Iterator[SqliteLedger]:
-    opened = SqliteLedger(tmp_path / "ledger.sqlite3")
+def ledger(tmp_path: Path) -> Iterator[Stores]:
+    opened = open_stores(tmp_path / "ledger.sqlite3")
     yield opened
     opened.close()
 
 
-def deps(ledger: Any, mailer_: Any, clock: FakeClock, mode: Mode = Mode.SEND) -> service.Deps:
+def deps(ledger: Stores, mailer_: Any, clock: FakeClock, mode: Mode = Mode.SEND) -> service.Deps:
     return service.Deps(
         source=FakeSource(data()),
-        ledger=ledger,
-        runlog=ledger,
+        ledger=ledger.claims,
+        runlog=ledger.runs,
         mailer=mailer_,
         composer=FakeComposer(),
         clock=clock,
@@ -99,7 +106,7 @@ def deps(ledger: Any, mailer_: Any, clock: FakeClock, mode: Mode = Mode.SEND) ->
             Modes(confirmation=mode, reminder=mode),
             Languages(),
         ),
-        pauses=ledger,
+        pauses=ledger.pauses,
     )
 
 
@@ -127,11 +134,11 @@ def make(
 
 
 def test_a_crash_after_the_claim_leaves_a_mail_that_may_send_uncertain_never_sent(
-    ledger: SqliteLedger, make: Any, clock: FakeClock, starttls_smtp: SubmissionServer
+    ledger: Stores, make: Any, clock: FakeClock, starttls_smtp: SubmissionServer
 ) -> None:
     m = make()
     with pytest.raises(Crash):
-        service.run(deps(CrashingLedger(ledger, after_claim=True), m, clock), RUN)
+        service.run(deps(crashing(ledger, after_claim=True), m, clock), RUN)
     assert starttls_smtp.state.received == []
     second = service.run(deps(ledger, m, clock), RUN)
     assert "uncertain" in outcomes(second)  # SMTP can't tell: reported, never sent again
@@ -142,12 +149,12 @@ def test_a_crash_after_the_claim_leaves_a_mail_that_may_send_uncertain_never_sen
 
 
 def test_a_crash_after_the_claim_of_a_draft_drafts_it_again_once(
-    ledger: SqliteLedger, make: Any, clock: FakeClock, dovecot: Dovecot, mailbox: Mailbox,
+    ledger: Stores, make: Any, clock: FakeClock, dovecot: Dovecot, mailbox: Mailbox,
     client_context: ssl.SSLContext,
 ) -> None:  # fmt: skip
     m = make(Mode.DRAFT)
     with pytest.raises(Crash):
-        service.run(deps(CrashingLedger(ledger, after_claim=True), m, clock, Mode.DRAFT), RUN)
+        service.run(deps(crashing(ledger, after_claim=True), m, clock, Mode.DRAFT), RUN)
     assert folder(dovecot, mailbox, "Drafts", client_context) == []
     second = service.run(deps(ledger, m, clock, Mode.DRAFT), RUN)
     assert outcomes(second) == ["drafted", "drafted", "skipped"]  # provably never stored
@@ -156,36 +163,36 @@ def test_a_crash_after_the_claim_of_a_draft_drafts_it_again_once(
 
 
 def test_a_crash_after_the_append_finds_the_draft_and_stores_no_second_one(
-    ledger: SqliteLedger, make: Any, clock: FakeClock, dovecot: Dovecot, mailbox: Mailbox,
+    ledger: Stores, make: Any, clock: FakeClock, dovecot: Dovecot, mailbox: Mailbox,
     client_context: ssl.SSLContext,
 ) -> None:  # fmt: skip
     m = make(Mode.DRAFT)
     with pytest.raises(Crash):
-        service.run(deps(CrashingLedger(ledger), m, clock, Mode.DRAFT), RUN)
+        service.run(deps(crashing(ledger), m, clock, Mode.DRAFT), RUN)
     [first] = folder(dovecot, mailbox, "Drafts", client_context)
     second = service.run(deps(ledger, m, clock, Mode.DRAFT), RUN)
     [key] = [e.key for e in second.entries() if e.recipient == str(first["To"])]
-    assert ledger.outcome(key) == (Outcome.DRAFTED, SENT_BEFORE)
+    assert ledger.claims.outcome(key) == (Outcome.DRAFTED, SENT_BEFORE)
     assert len(folder(dovecot, mailbox, "Drafts", client_context)) == 2  # the other one
 
 
 def test_a_crash_after_the_server_took_the_mail_is_found_in_sent_and_recorded(
-    ledger: SqliteLedger, make: Any, clock: FakeClock, starttls_smtp: SubmissionServer
+    ledger: Stores, make: Any, clock: FakeClock, starttls_smtp: SubmissionServer
 ) -> None:
     starttls_smtp.state.keep_sent = True  # as Gmail and Microsoft 365 do
     m = make()
     with pytest.raises(Crash):
-        service.run(deps(CrashingLedger(ledger), m, clock), RUN)
+        service.run(deps(crashing(ledger), m, clock), RUN)
     [first] = starttls_smtp.state.received
     clock.sleep(86_400)  # the next morning
     second = service.run(deps(ledger, m, clock), RUN)
     assert len(starttls_smtp.state.received) == 2  # the crashed one once, the other once
     [key] = [e.key for e in second.entries() if e.recipient == first.header("To")]
-    assert ledger.outcome(key) == (Outcome.SENT, SENT_BEFORE)
+    assert ledger.claims.outcome(key) == (Outcome.SENT, SENT_BEFORE)
 
 
 def test_a_crash_between_the_send_and_the_sent_copy_is_uncertain_and_never_resent(
-    ledger: SqliteLedger, make: Any, clock: FakeClock, starttls_smtp: SubmissionServer
+    ledger: Stores, make: Any, clock: FakeClock, starttls_smtp: SubmissionServer
 ) -> None:
     m = make(append_sent=True)  # a provider that keeps no copy: followup files it
     m._smtp = CrashAfterSubmission(m._smtp)  # the kill point is inside deliver
@@ -201,7 +208,7 @@ def test_a_crash_between_the_send_and_the_sent_copy_is_uncertain_and_never_resen
 
 @pytest.mark.parametrize("kept", [True, False])
 def test_an_answer_lost_after_the_mail_went_out_is_settled_by_the_next_run_never_resent(
-    ledger: SqliteLedger, make: Any, clock: FakeClock, starttls_smtp: SubmissionServer,
+    ledger: Stores, make: Any, clock: FakeClock, starttls_smtp: SubmissionServer,
     kept: bool,
 ) -> None:  # fmt: skip
     starttls_smtp.state.keep_sent = kept
@@ -213,16 +220,16 @@ def test_an_answer_lost_after_the_mail_went_out_is_settled_by_the_next_run_never
     second = service.run(deps(ledger, m, clock), RUN)
     [key] = [e.key for e in second.entries() if e.recipient == taken.header("To")]
     if kept:  # found in Sent by its Message-ID
-        assert ledger.outcome(key) == (Outcome.SENT, SENT_BEFORE)
+        assert ledger.claims.outcome(key) == (Outcome.SENT, SENT_BEFORE)
     else:
-        assert ledger.outcome(key)[0] is Outcome.UNCERTAIN  # type: ignore[index]
+        assert ledger.claims.outcome(key)[0] is Outcome.UNCERTAIN  # type: ignore[index]
     assert len(starttls_smtp.state.received) == 2
     service.run(deps(ledger, m, clock), RUN)
     assert len(starttls_smtp.state.received) == 2
 
 
 def test_a_refused_recipient_is_recorded_as_rejected_and_the_run_goes_on(
-    ledger: SqliteLedger, make: Any, clock: FakeClock, starttls_smtp: SubmissionServer
+    ledger: Stores, make: Any, clock: FakeClock, starttls_smtp: SubmissionServer
 ) -> None:
     starttls_smtp.state.recipient_replies["info@klant1.example.nl"] = ["550 5.1.1 No such user"]
     report = service.run(deps(ledger, make(), clock), RUN)

@@ -7,10 +7,10 @@ from datetime import date, timedelta
 
 import pytest
 
+from followup.exact.codes import TransactionType
 from followup.sandbox.demo_customers import CUSTOMERS
 from followup.sandbox.demo_data import seed_demo
 from followup.sandbox.demo_days import SCRIPT, DemoDays, play_to
-from followup.sandbox.records import CASH_FLOW, SALES_CREDIT_NOTE, SALES_ENTRY
 from followup.sandbox.state import SandboxState
 
 START = date(2026, 3, 2)  # a Monday
@@ -66,12 +66,13 @@ def test_a_longer_play_begins_with_the_shorter_one() -> None:
 def test_a_month_brings_new_invoices_on_working_days_and_money_on_bank_days() -> None:
     state = SandboxState()
     play_to(state, START, START + timedelta(days=30))
-    invoiced = booked_on_or_after(state, START, SALES_ENTRY)
-    paid = booked_on_or_after(state, START, CASH_FLOW)
+    invoiced = booked_on_or_after(state, START, TransactionType.SALES_ENTRY)
+    paid = booked_on_or_after(state, START, TransactionType.CASH_FLOW)
     assert len(invoiced) >= 40
     assert len(paid) >= 20
     assert all(day.weekday() < 5 for day in [*invoiced, *paid])
-    assert booked_on_or_after(state, START, SALES_CREDIT_NOTE)  # a complaint settled
+    # a complaint settled
+    assert booked_on_or_after(state, START, TransactionType.SALES_CREDIT_NOTE)
 
 
 def test_everything_of_a_day_is_booked_after_the_morning_run() -> None:

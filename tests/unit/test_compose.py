@@ -30,7 +30,7 @@ COMPANY = Company(
     website="https://studio-noord.nl",
 )
 LINE = InvoiceLine(
-    item_id="item-42",
+    entry_id="item-42",
     invoice_number="2026-0042",
     invoice_date=date(2026, 1, 12),
     due_date=date(2026, 1, 26),
@@ -50,6 +50,7 @@ def mail(
     variant: str = "standard",
     description: str = "Website onderhoud",
     kind: MailKind = MailKind.CONFIRMATION,
+    tone: str | None = None,
 ) -> PlannedMail:
     line = InvoiceLine(**{**LINE.__dict__, "description": description})
     return PlannedMail(
@@ -61,7 +62,8 @@ def mail(
         recipient=Recipient(email_address, name, "Anna", lang),
         lines=(line,),
         item_ids=("item-42",),
-        variant=variant,
+        tone=tone,
+        variant=None if tone else variant,
     )
 
 
@@ -316,7 +318,7 @@ def test_an_owners_wording_from_before_the_iban_paragraph_still_renders(tmp_path
         write(tmp_path, f"{kind}/nl/phrases.j2", before + rest.split("{% endmacro %}", 1)[1])
     company = COMPANY.model_copy(update={"iban": "NL91ABNA0417164300"})
     composer = Composer(company, search_path(tmp_path))
-    reminder = composer.render(mail(kind=MailKind.REMINDER, variant="friendly"))
+    reminder = composer.render(mail(kind=MailKind.REMINDER, tone="friendly"))
     assert "2026-0042" in reminder.text
     assert "IBAN" not in reminder.text  # their wording, without the paragraph they never had
     assert "€ 1.250,00" in composer.render(mail()).text

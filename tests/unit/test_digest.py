@@ -19,6 +19,7 @@ from followup.exact.rows import OddRow, receivable
 from followup.mail.compose import Composer, Rendered
 from followup.mail.samples import COMPANY, sample_report
 from followup.model import (
+    Customer,
     DivisionReport,
     MailKind,
     Outcome,
@@ -43,7 +44,9 @@ def digest(report: RunReport, lang: str = "en") -> Rendered:
 
 
 def entry(outcome: Outcome, customer: str, reason: str = "", **more: object) -> ReportEntry:
-    return ReportEntry(1, MailKind.REMINDER, outcome, customer, reason, **more)  # type: ignore[arg-type]
+    code, _, name = customer.partition(" ")
+    who = Customer("", code, name)
+    return ReportEntry(1, MailKind.REMINDER, outcome, who, reason, **more)  # type: ignore[arg-type]
 
 
 def report(*divisions: DivisionReport, dry_run: bool = False) -> RunReport:
@@ -317,7 +320,7 @@ def test_the_dutch_digest_words_skips_waits_and_notes_in_dutch_with_dates_and_am
                 amount=Decimal("7820.00"),
                 currency="EUR",
                 level=2,
-                variant="businesslike",
+                tone="businesslike",
                 notes=(reasons.call(Decimal("7820.00"), Decimal(5000)),),
             ),
         ],

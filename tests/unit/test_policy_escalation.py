@@ -25,13 +25,13 @@ def last(days_ago: int, level: int, *entries: str) -> LastReminder:
 def test_an_invoice_climbs_one_level_at_a_time_and_the_first_contact_is_never_final() -> None:
     step = next_step([inv("a", 0, 3)], None, {"a"}, RUN, POLICY)
     assert [(s.entry_id, level) for s, level in step.listed] == [("a", 1)]
-    assert step.tone == 1
+    assert step.level == 1
 
 
 def test_a_final_notice_lists_only_the_invoices_at_that_level() -> None:
     step = next_step([inv("a", 2, 3), inv("b", 0, 1)], last(14, 2, "a"), {"a", "b"}, RUN, POLICY)
     assert [(s.entry_id, level) for s, level in step.listed] == [("a", 3)]
-    assert (step.tone, step.also, step.waiting) == (3, (), ("F-b",))
+    assert (step.level, step.also, step.waiting) == (3, (), ("F-b",))
 
 
 def test_the_final_notices_term_holds_every_further_reminder() -> None:
@@ -52,19 +52,19 @@ def test_an_unanswered_final_notice_ends_the_chase_and_asks_the_owner_to_act() -
 def test_after_a_paid_final_notice_a_new_invoice_starts_friendly() -> None:
     step = next_step([inv("b", 0, 1)], last(20, 3, "a"), {"b"}, RUN, POLICY)
     assert [(s.entry_id, level) for s, level in step.listed] == [("b", 1)]
-    assert step.tone == 1
+    assert step.level == 1
 
 
 def test_the_tone_never_softens_while_the_last_reminders_invoices_are_open() -> None:
     step = next_step([inv("a", 2, 2), inv("b", 0, 1)], last(8, 2, "a"), {"a", "b"}, RUN, POLICY)
     assert [(s.entry_id, level) for s, level in step.listed] == [("b", 1)]
-    assert step.tone == 2  # businesslike, not friendly: "a" of the last mail is still open
+    assert step.level == 2  # businesslike, not friendly: "a" of the last mail is still open
     assert [s.entry_id for s in step.also] == ["a"]  # listed beside it, not escalated
 
 
 def test_once_the_last_reminders_invoices_are_paid_the_tone_is_the_invoices_own() -> None:
     step = next_step([inv("b", 0, 1)], last(8, 2, "a"), {"b"}, RUN, POLICY)
-    assert step.tone == 1
+    assert step.level == 1
 
 
 def test_one_reminder_per_interval() -> None:
@@ -81,7 +81,7 @@ def test_without_a_final_notice_level_the_last_level_is_just_the_last() -> None:
     step = next_step([inv("a", 2, 2), inv("b", 0, 1)], last(30, 2, "a"), {"a", "b"}, RUN, two)
     assert not step.hold
     assert [(s.entry_id, level) for s, level in step.listed] == [("b", 1)]
-    assert step.tone == 2
+    assert step.level == 2
 
 
 @pytest.mark.parametrize(

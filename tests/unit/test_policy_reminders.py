@@ -48,7 +48,7 @@ def test_a_reminder_lists_every_overdue_invoice_once_one_reaches_the_first_level
     assert [x.days_overdue for x in mail.lines] == [13, 3]
     assert [x.level for x in mail.lines] == [1, 0]
     assert mail.item_ids == ("entry-1@L1",)
-    assert (mail.level, mail.variant, mail.pay_within_days) == (1, "friendly", 7)
+    assert (mail.level, mail.tone, mail.pay_within_days) == (1, "friendly", 7)
 
 
 def test_no_reminder_before_the_first_level() -> None:
@@ -63,9 +63,9 @@ def test_an_invoice_climbs_one_level_at_a_time_and_each_level_goes_out_once() ->
     [first] = plan(data).mails
     assert first.level == 1  # never straight to the final notice
     [second] = plan(data, history=reminded("entry-1@L1")).mails
-    assert (second.level, second.variant) == (2, "businesslike")
+    assert (second.level, second.tone) == (2, "businesslike")
     [third] = plan(data, history=reminded("entry-1@L1", "entry-1@L2")).mails
-    assert (third.level, third.variant, third.pay_within_days) == (3, "final", 14)
+    assert (third.level, third.tone, third.pay_within_days) == (3, "final", 14)
     assert third.collection_costs == Decimal("45.00")
     done = plan(data, history=reminded("entry-1@L1", "entry-1@L2", "entry-1@L3"))
     assert done.mails == ()
@@ -77,7 +77,7 @@ def test_the_mail_takes_the_tone_of_its_highest_level() -> None:
     data = division_data([acc], open_items=[overdue(1, acc.id, 40), overdue(2, acc.id, 8)])
     [mail] = plan(data, history=reminded("entry-1@L1")).mails
     assert [x.level for x in mail.lines] == [2, 1]
-    assert mail.variant == "businesslike"
+    assert mail.tone == "businesslike"
     assert mail.item_ids == ("entry-1@L2", "entry-2@L1")
 
 
@@ -100,9 +100,9 @@ def test_a_customer_gets_at_most_one_reminder_per_interval() -> None:
 def test_amount_tiers_make_the_tone_formal_and_large_amounts_a_phone_call() -> None:
     acc = account(1)
     small = division_data([acc], open_items=[overdue(1, acc.id, 10, amount="999.99")])
-    assert plan(small).mails[0].variant == "friendly"
+    assert plan(small).mails[0].tone == "friendly"
     medium = division_data([acc], open_items=[overdue(1, acc.id, 10, amount="1000.00")])
-    assert plan(medium).mails[0].variant == "businesslike"
+    assert plan(medium).mails[0].tone == "businesslike"
     large = division_data([acc], open_items=[overdue(1, acc.id, 10, amount="5000.01")])
     modes = RULES.modes.model_copy(update={"reminder": Mode.SEND})
     [mail] = plan(large, rules=Rules(policy=RULES.policy, modes=modes)).mails

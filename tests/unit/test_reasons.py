@@ -13,7 +13,7 @@ import pytest
 from followup import reasons
 from followup.mail.compose import Composer
 from followup.mail.samples import COMPANY
-from followup.model import DivisionReport, MailKind, Outcome, ReportEntry, RunReport
+from followup.model import Customer, DivisionReport, MailKind, Outcome, ReportEntry, RunReport
 from followup.reasons import Param, Reason
 from followup.report import summary
 
@@ -52,7 +52,9 @@ def sample(code: str) -> Reason:
 def one_of_each() -> RunReport:
     skipped = MailKind.REMINDER, Outcome.SKIPPED
     entries = [
-        ReportEntry(1, *skipped, f"{n} Klant", sample(code), invoice_numbers=(str(n),))
+        ReportEntry(
+            1, *skipped, Customer("", str(n), "Klant"), sample(code), invoice_numbers=(str(n),)
+        )
         for n, code in enumerate(sorted(reasons.ENGLISH), start=1000)
     ]
     return RunReport("r", NOW.date(), False, NOW, [DivisionReport(1, entries)], NOW)

@@ -10,7 +10,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from followup import reasons
-from followup.model import DivisionReport, MailKind, Outcome, ReportEntry, RunReport, UnreadableRow
+from followup.model import (
+    Customer,
+    DivisionReport,
+    MailKind,
+    Outcome,
+    ReportEntry,
+    RunReport,
+    UnreadableRow,
+)
 from followup.report import report_to_dict, summary
 
 NOW = datetime(2026, 2, 3, 9, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
@@ -86,6 +94,12 @@ EUR = "EUR"
 CONF, REM = MailKind.CONFIRMATION, MailKind.REMINDER
 
 
+def who(shown: str) -> Customer:
+    """A customer as the report shows it: "1001 Bakkerij Van Dam"."""
+    code, _, name = shown.partition(" ")
+    return Customer(f"acc-{code}", code, name)
+
+
 def day(n: int) -> date:
     return DAY + timedelta(days=n)
 
@@ -100,30 +114,30 @@ def busy(*, dry_run: bool = False) -> RunReport:
     )
     done = Outcome.PLANNED if dry_run else Outcome.DRAFTED
     division.entries += [
-        ReportEntry(123456, CONF, done, "1001 Bakkerij Van Dam", "payment for 2026-0112",
+        ReportEntry(123456, CONF, done, who("1001 Bakkerij Van Dam"), "payment for 2026-0112",
                     recipient="sanne@bakkerijvandam.nl", invoice_numbers=("2026-0112",),
                     amount=Decimal("1250.00"), currency=EUR),
-        ReportEntry(123456, REM, done, "2004 Bouwbedrijf Van Leeuwen", "2 invoices",
+        ReportEntry(123456, REM, done, who("2004 Bouwbedrijf Van Leeuwen"), "2 invoices",
                     recipient="info@vanleeuwenbouw.nl", invoice_numbers=("2026-0044", "2026-0051"),
-                    amount=Decimal("7820.00"), currency=EUR, level=2, variant="businesslike",
+                    amount=Decimal("7820.00"), currency=EUR, level=2, tone="businesslike",
                     notes=(reasons.call(Decimal("7820.00"), Decimal(5000)),)),
-        ReportEntry(123456, REM, Outcome.SKIPPED, "2005 Drukkerij Snelpers", reasons.NO_EMAIL,
+        ReportEntry(123456, REM, Outcome.SKIPPED, who("2005 Drukkerij Snelpers"), reasons.NO_EMAIL,
                     invoice_numbers=("2026-0071",)),
-        ReportEntry(123456, REM, Outcome.SKIPPED, "2006 Hovenier Groen",
+        ReportEntry(123456, REM, Outcome.SKIPPED, who("2006 Hovenier Groen"),
                     reasons.paused(day(8), "levering betwist"), invoice_numbers=("2026-0090",)),
-        ReportEntry(123456, CONF, Outcome.SKIPPED, "1038 Café Het Wapen",
+        ReportEntry(123456, CONF, Outcome.SKIPPED, who("1038 Café Het Wapen"),
                     reasons.SETTLED_BY_CREDIT_NOTE, invoice_numbers=("2026-0093",)),
-        ReportEntry(123456, REM, Outcome.ALREADY_DONE, "2003 Restaurant De Molen",
+        ReportEntry(123456, REM, Outcome.ALREADY_DONE, who("2003 Restaurant De Molen"),
                     reasons.interval(day(-5), day(2), 7), invoice_numbers=("2026-0101",)),
-        ReportEntry(123456, REM, Outcome.SKIPPED, "2009 Garage Snel",
+        ReportEntry(123456, REM, Outcome.SKIPPED, who("2009 Garage Snel"),
                     reasons.unmatched_credit(Decimal("40.00"), EUR),
                     invoice_numbers=("2026-0077",)),
-        ReportEntry(123456, CONF, Outcome.ALREADY_DONE, "1002 Hotel Het Anker",
+        ReportEntry(123456, CONF, Outcome.ALREADY_DONE, who("1002 Hotel Het Anker"),
                     reasons.ALREADY_DELIVERED, invoice_numbers=("2026-0080",)),
     ]  # fmt: skip
     if not dry_run:
         division.entries.append(
-            ReportEntry(123456, CONF, Outcome.FAILED, "1007 Café Het Hoekje",
+            ReportEntry(123456, CONF, Outcome.FAILED, who("1007 Café Het Hoekje"),
                         reasons.delivery_failed("SMTP 451 try again later"),
                         recipient="info@hethoekje.nl", invoice_numbers=("2026-0133",),
                         amount=Decimal("96.00"), currency=EUR)
@@ -201,7 +215,7 @@ def test_the_dutch_summary_has_no_english_reason_and_the_english_one_no_iso_date
 def test_fifty_skips_are_fifty_lines_grouped_by_kind() -> None:
     division = DivisionReport(1)
     division.entries += [
-        ReportEntry(1, REM if n % 2 else CONF, Outcome.SKIPPED, f"{3000 + n} Klant {n}",
+        ReportEntry(1, REM if n % 2 else CONF, Outcome.SKIPPED, who(f"{3000 + n} Klant {n}"),
                     reasons.NO_EMAIL, invoice_numbers=(f"2026-{n:04}",))
         for n in range(50)
     ]  # fmt: skip
@@ -213,7 +227,7 @@ def test_fifty_skips_are_fifty_lines_grouped_by_kind() -> None:
 
 
 def test_a_second_run_says_there_is_nothing_new_in_the_owners_language() -> None:
-    division = DivisionReport(1, [ReportEntry(1, CONF, Outcome.ALREADY_DONE, "1001 X",
+    division = DivisionReport(1, [ReportEntry(1, CONF, Outcome.ALREADY_DONE, who("1001 X"),
                                               reasons.ALREADY_DELIVERED)])  # fmt: skip
     again = RunReport("r", DAY, False, NOW, [division], NOW)
     assert summary(again, "nl").endswith(

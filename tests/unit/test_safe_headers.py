@@ -17,7 +17,7 @@ from followup.errors import MailerError
 from followup.mail.compose import Composer
 from followup.mail.mime import NAME_MAX, SUBJECT_MAX
 from followup.mail.samples import sample_report
-from followup.model import MailKind, Outcome, PlannedMail, ReportEntry
+from followup.model import Customer, MailKind, Outcome, PlannedMail, ReportEntry
 from mail_shapes import COMPANY, TODAY, mail
 
 NOW = datetime(2026, 2, 3, 9, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
@@ -111,8 +111,8 @@ def test_the_digests_headers_stay_short_whatever_the_report_holds() -> None:
     report = sample_report(TODAY, NOW)
     report.divisions[0].notes.append("X" * 10_000)
     report.divisions[0].entries.append(
-        ReportEntry(123456, MailKind.REMINDER, Outcome.DRAFTED, LONG_NAME, "level 2",
-                    invoice_numbers=(LONG_NUMBER,), call_customer=True)
+        ReportEntry(123456, MailKind.REMINDER, Outcome.DRAFTED, Customer("", "", LONG_NAME),
+                    "level 2", invoice_numbers=(LONG_NUMBER,), call_customer=True)
     )  # fmt: skip
     message = Composer(COMPANY).digest(report, "en", NOW, "eigenaar@houtwerkjansen.nl")
     assert longest_line(message) <= 998

@@ -1,4 +1,6 @@
-"""TokenStore on a local JSON file: atomic replace, mode 0600, an flock for refreshes."""
+"""TokenStore on a local JSON file: atomic replace, mode 0600, an flock for refreshes; and the
+reading, writing and locking of such a token file (the mailbox tokens' file too), with errors
+that name the file and never show its contents."""
 
 from __future__ import annotations
 
@@ -29,16 +31,7 @@ class FileTokenStore:
 
     def load(self) -> TokenSet | None:
         """The stored tokens, or None when the file does not exist."""
-        try:
-            data = read_json(self.path)
-        except (OSError, UnicodeDecodeError) as exc:
-            raise TokenStoreError(f"token file {self.path} can't be read: {reason(exc)}") from None
-        except json.JSONDecodeError as exc:
-            # exc.msg and the position only: never the file's contents.
-            raise TokenStoreError(
-                f"token file {self.path} is not valid JSON ({exc.msg} at line {exc.lineno} "
-                f"column {exc.colno}); run `followup auth exact` to write it again"
-            ) from None
+        data = read_token_file(self.path, "run `followup auth exact` to write it again")
         return None if data is None else _tokens_from(data, self.path)
 
     def save(self, tokens: TokenSet) -> None:
@@ -52,24 +45,47 @@ class FileTokenStore:
             },
             indent=2,
         )
-        try:
-            write_private(self.path, payload + "\n")
-        except OSError as exc:
-            raise TokenStoreError(
-                f"token file {self.path} can't be written: {reason(exc)}"
-            ) from None
+        write_token_file(self.path, payload + "\n")
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
         """Hold an exclusive flock; the kernel releases it when the process dies."""
-        try:
-            fd = open_lock(self.lock_path)
-        except OSError as exc:
-            raise TokenStoreError(
-                f"lock file {self.lock_path} can't be opened: {reason(exc)}"
-            ) from None
-        with held(fd):
+        with token_file_lock(self.lock_path):
             yield
+
+
+def read_token_file(path: Path, fix: str) -> Any:
+    """The JSON in a token file, None when there is no file. A TokenStoreError names the file
+    when it can't be read or isn't JSON (then `fix` says what to do)."""
+    try:
+        return read_json(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TokenStoreError(f"token file {path} can't be read: {reason(exc)}") from None
+    except json.JSONDecodeError as exc:
+        # exc.msg and the position only: never the file's contents.
+        raise TokenStoreError(
+            f"token file {path} is not valid JSON ({exc.msg} at line {exc.lineno} "
+            f"column {exc.colno}); {fix}"
+        ) from None
+
+
+def write_token_file(path: Path, text: str) -> None:
+    """Replace a token file with `text`: atomically, readable by its owner only."""
+    try:
+        write_private(path, text)
+    except OSError as exc:
+        raise TokenStoreError(f"token file {path} can't be written: {reason(exc)}") from None
+
+
+@contextlib.contextmanager
+def token_file_lock(lock_path: Path) -> Iterator[None]:
+    """Hold an exclusive flock on `lock_path` for the block (made if missing, mode 0600)."""
+    try:
+        fd = open_lock(lock_path)
+    except OSError as exc:
+        raise TokenStoreError(f"lock file {lock_path} can't be opened: {reason(exc)}") from None
+    with held(fd):
+        yield
 
 
 def _tokens_from(data: Any, path: Path) -> TokenSet:

@@ -29,9 +29,11 @@ from google.cloud import secretmanager
 from google.cloud.firestore_v1 import CollectionReference
 
 from followup.adapters.firestore.lease import Calls, FirestoreLease
+from followup.adapters.secret_manager import secret_manager_client
 from followup.errors import LedgerError, TokenStoreError
 from followup.model import TokenSet
 from followup.ports import Clock
+from followup.settings import SecretManagerTokens
 
 log = logging.getLogger(__name__)
 
@@ -179,6 +181,19 @@ class SecretManagerTokenStore:
             ) from None
         except gexc.GoogleAPIError as exc:
             raise _failure(exc, f"reading {self.secret}") from None
+
+
+def open_store(
+    chosen: SecretManagerTokens, firestore: Any, clock: Clock
+) -> SecretManagerTokenStore:
+    """The store `[tokens]` names: its secret, and its lease collection in `firestore`."""
+    return SecretManagerTokenStore(
+        secret_manager_client(chosen.api_endpoint),
+        chosen.secret_name,
+        firestore.collection(chosen.lease_collection),
+        clock,
+        lease_seconds=chosen.lease_seconds,
+    )
 
 
 def _failure(exc: gexc.GoogleAPIError, what: str) -> TokenStoreError:

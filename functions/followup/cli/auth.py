@@ -7,19 +7,15 @@ import io
 import sys
 import webbrowser
 from contextlib import ExitStack
-from typing import TYPE_CHECKING
 
-from followup import bootstrap, settings
+from followup import bootstrap
 from followup.cli.common import EXIT_FAILED, EXIT_OK, Commands, config_option
 from followup.clock import SystemClock
 from followup.doctor.exact import tokens_place
 from followup.errors import ConfigError, ExactAuthError, ExactError
 from followup.exact.consent import Account, authorize_url, signed_in_account
 from followup.loopback import ConsentError, RedirectReceiver
-from followup.settings import GmailMail, Modes
-
-if TYPE_CHECKING:
-    from pathlib import Path
+from followup.settings import GmailMail, Settings, load
 
 EXACT_PORT = 8765  # the redirect URI the README registers: http://127.0.0.1:8765/callback
 
@@ -123,15 +119,15 @@ def _interactive() -> None:
 def auth_exact_command(args: argparse.Namespace) -> int:
     """Sign in to Exact Online and store the tokens."""
     _interactive()
-    config = settings.load(args.config)
-    bootstrap.exact_secret(config)
+    settings = load(args.config)
+    bootstrap.exact_secret(settings)
     clock = SystemClock()
     with ExitStack() as resources:
         receiver = resources.enter_context(RedirectReceiver(args.port))
-        auth, client = bootstrap.open_exact(config, clock, resources)
+        auth, client = bootstrap.open_exact(settings, clock, resources)
         url = authorize_url(
-            config.exact.base_url,
-            config.exact.client_id,
+            settings.exact.base_url,
+            settings.exact.client_id,
             receiver.redirect_uri,
             receiver.state,
             force_login=args.force_login,
@@ -146,7 +142,7 @@ def auth_exact_command(args: argparse.Namespace) -> int:
         except ExactAuthError as exc:
             raise ConsentError(f"Exact did not accept the sign-in: {exc}") from None
         print(
-            f"Signed in. Tokens stored in {tokens_place(config)}; the access token is valid "
+            f"Signed in. Tokens stored in {tokens_place(settings)}; the access token is valid "
             f"until {tokens.access_expires_at:%H:%M}."
         )
         try:
@@ -155,7 +151,7 @@ def auth_exact_command(args: argparse.Namespace) -> int:
             print(f"followup: the tokens are stored, but checking them failed: {exc}",
                   file=sys.stderr)  # fmt: skip
             return EXIT_FAILED
-    return _report_divisions(account, config.exact.divisions)
+    return _report_divisions(account, settings.exact.divisions)
 
 
 def _show(url: str, intro: str, no_browser: bool) -> None:
@@ -190,8 +186,8 @@ def _report_divisions(account: Account, configured: list[int]) -> int:
 def auth_gmail_command(args: argparse.Namespace) -> int:
     """The Gmail consent (stored in Secret Manager), or a check of the delegation."""
     _interactive()
-    config = settings.load(args.config)
-    chosen = config.mail.transport
+    settings = load(args.config)
+    chosen = settings.mail.transport
     if not isinstance(chosen, GmailMail):
         raise ConfigError(
             [
@@ -200,14 +196,13 @@ def auth_gmail_command(args: argparse.Namespace) -> int:
             ],
             str(args.config),
         )
+    from followup.adapters.gmail import wiring as gmail
     from followup.adapters.gmail.check import check_configured
 
-    modes = config.mail.mode
-    token_file = bootstrap.gmail_token_file(config)  # [tokens] backend = "file": beside it
     if not chosen.delegation:
-        _gmail_consent(chosen, modes, args, token_file, config.replies.enabled)
+        _gmail_consent(settings, chosen, args)
     access = check_configured(  # the credentials as a run makes them
-        lambda: bootstrap.gmail_credentials(chosen, modes, token_file, config.replies.enabled),
+        lambda: gmail.credentials(settings, chosen),
         user=str(chosen.user),
         delegation=chosen.delegation,
     )
@@ -218,39 +213,32 @@ def auth_gmail_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _gmail_consent(
-    chosen: GmailMail,
-    modes: Modes,
-    args: argparse.Namespace,
-    token_file: Path | None = None,
-    replies: bool = False,
-) -> None:
+def _gmail_consent(settings: Settings, chosen: GmailMail, args: argparse.Namespace) -> None:
     """Run Google's consent and store the refresh token in the configured secret (or, without
-    refresh_token_secret, in the local token file)."""
+    refresh_token_secret, in the local token file beside the Exact tokens)."""
     from google.auth.exceptions import GoogleAuthError
 
-    from followup.adapters.gmail import credentials as google
+    from followup.adapters.gmail import wiring as gmail
     from followup.adapters.gmail.check import describe
     from followup.adapters.gmail.consent import store_secret
 
-    scopes = google.scopes_for({modes.confirmation, modes.reminder}, chosen.reconcile, replies)
+    scopes = gmail.scopes(settings, chosen)
     if not chosen.refresh_token_secret:  # no Google Cloud: the local token file
-        store = bootstrap.gmail_file_store(chosen, token_file)
+        store = gmail.file_store(settings, chosen)
         print(f"Asking Google for: {describe(scopes)}")
-        store.save(_google_consent(chosen, scopes, bootstrap.gmail_client_secret(chosen, None),
-                                   args))  # fmt: skip
+        store.save(_google_consent(chosen, scopes, gmail.client_secret(chosen), args))
         print(f"The refresh token is stored in {store.where}.")
         return
     try:
-        secrets = bootstrap.secret_manager_client(chosen.secret_manager_endpoint)
+        secrets = gmail.secrets_client(chosen)
     except GoogleAuthError:
         raise ConsentError(
             "no Google credentials on this computer to reach Secret Manager: run `gcloud auth "
             "application-default login` as a project owner first"
         ) from None
-    secret = bootstrap.gmail_secret_name(chosen, chosen.refresh_token_secret)
+    secret = gmail.secret_name(chosen, chosen.refresh_token_secret)
     print(f"Asking Google for: {describe(scopes)}")
-    refresh = _google_consent(chosen, scopes, bootstrap.gmail_client_secret(chosen, secrets), args)
+    refresh = _google_consent(chosen, scopes, gmail.client_secret(chosen, secrets), args)
     print(f"The refresh token is stored as {store_secret(secrets, secret, refresh)}.")
 
 

@@ -8,10 +8,11 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from followup import mailbox_wiring, settings
+from followup.adapters.mailbox import wiring as mailbox_wiring
 from followup.cli.common import EXIT_FAILED, EXIT_OK
 from followup.clock import SystemClock
 from followup.errors import ConfigError, FollowupError
+from followup.settings import load
 from followup.settings.mailbox import SmtpMail
 
 
@@ -35,8 +36,8 @@ def register(services: Any, options: Callable[..., None]) -> None:
 
 def auth_mailbox_command(args: argparse.Namespace) -> int:
     """Give consent, store the refresh token, sign in with it."""
-    config = settings.load(args.config)
-    chosen = config.mail.transport
+    settings = load(args.config)
+    chosen = settings.mail.transport
     if not isinstance(chosen, SmtpMail) or chosen.oauth is None:
         raise ConfigError(
             [
@@ -46,7 +47,7 @@ def auth_mailbox_command(args: argparse.Namespace) -> int:
             str(args.config),
         )
     oauth = chosen.oauth
-    store = mailbox_wiring.mailbox_store(config, chosen, oauth)
+    store = mailbox_wiring.mailbox_store(settings, chosen, oauth)
     if oauth.provider == "microsoft":
         from followup.adapters.mailbox.consent import microsoft_consent
 
@@ -74,7 +75,7 @@ def auth_mailbox_command(args: argparse.Namespace) -> int:
         )
     store.save(refresh)
     print(f"The refresh token is stored in {store.where}.", flush=True)
-    _, mailbox = mailbox_wiring.open_parts(config, chosen, SystemClock())
+    _, mailbox = mailbox_wiring.open_parts(settings, chosen, SystemClock())
     try:
         folders = mailbox.folders()
     except FollowupError as exc:

@@ -5,17 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from contextlib import ExitStack
-from typing import Protocol
 
-from followup import bootstrap, settings
+from followup import bootstrap
 from followup.cli.common import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, Commands, a_date, config_option
 from followup.clock import SystemClock, business_date
 from followup.model import Pause
-from followup.ports import PauseBook, StatusView
-
-
-class PausesAndView(PauseBook, StatusView, Protocol):
-    """The ledger as `pause` and `resume` use it: its pauses, every one of them listed."""
+from followup.ports import Stores
+from followup.settings import load
 
 
 def register(commands: Commands) -> None:
@@ -63,12 +59,12 @@ def _pause_options(command: argparse.ArgumentParser) -> None:
 
 def pause_command(args: argparse.Namespace) -> int:
     """Add or lift a pause."""
-    config = settings.load(args.config)
+    settings = load(args.config)
     target = args.target.strip()
     if not target:
         print("followup: say which customer (account code) or invoice (number)", file=sys.stderr)
         return EXIT_CONFIG
-    division, configured = args.division, config.exact.divisions
+    division, configured = args.division, settings.exact.divisions
     if division is not None and (division <= 0 or (configured and division not in configured)):
         listed = ", ".join(str(d) for d in configured) or "none listed: every division"
         print(
@@ -79,16 +75,16 @@ def pause_command(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     clock = SystemClock()
     with ExitStack() as resources:
-        book = bootstrap.open_ledger(config, clock, resources)
+        stores = bootstrap.open_stores(settings, clock, resources)
         if args.command == "resume":
-            return _resume(book, target, args.division)
+            return _resume(stores, target, args.division)
         if not args.reason.strip():
             print("followup: --reason must say why", file=sys.stderr)
             return EXIT_CONFIG
         if args.until < business_date(clock.now()):
             print(f"followup: --until {args.until} is in the past", file=sys.stderr)
             return EXIT_CONFIG
-        book.pause(Pause(target, args.until, args.reason.strip(), args.division))
+        stores.pauses.pause(Pause(target, args.until, args.reason.strip(), args.division))
     print(
         f"Paused {target} in {_where(args.division)} until {args.until.isoformat()}: "
         f"{args.reason.strip()}"
@@ -96,11 +92,11 @@ def pause_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _resume(book: PausesAndView, target: str, division: int | None) -> int:
+def _resume(stores: Stores, target: str, division: int | None) -> int:
     """Lift what `pause` stored for the target: without --division its pauses everywhere (in
     every division and in single ones), with --division only that division's. The target as
     it was stored, also when typed in another case."""
-    stored = [p for p in book.all_pauses() if p.target.strip().lower() == target.lower()]
+    stored = [p for p in stores.status.all_pauses() if p.target.strip().lower() == target.lower()]
     chosen = [p for p in stored if division is None or p.division == division]
     if not chosen:
         print(f"followup: no pause for {target} in {_where(division)}", file=sys.stderr)
@@ -108,7 +104,7 @@ def _resume(book: PausesAndView, target: str, division: int | None) -> int:
             places = ", ".join(_where(p.division) for p in stored)
             print(f"  it is paused in {places}", file=sys.stderr)
         return EXIT_FAILED
-    lifted = [p for p in chosen if book.resume(p.target, p.division)]
+    lifted = [p for p in chosen if stores.pauses.resume(p.target, p.division)]
     places = " and ".join(_where(p.division) for p in lifted)
     print(f"Resumed {target} in {places}.")
     return EXIT_OK

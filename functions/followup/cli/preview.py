@@ -58,7 +58,7 @@ def preview_command(args: argparse.Namespace) -> int:
     kinds = tuple(dict.fromkeys(args.kind)) if args.kind else KINDS
     languages = tuple(dict.fromkeys(lang.strip().lower() for lang in args.lang or ()))
     written = preview(
-        args.out, SystemClock().now(), config=args.config, kinds=kinds, languages=languages
+        args.out, SystemClock().now(), config_path=args.config, kinds=kinds, languages=languages
     )
     print(f"Wrote {written.mails} sample mails to {args.out}.")
     print(f"Open {written.index.resolve()} to read them.")

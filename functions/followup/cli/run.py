@@ -8,12 +8,13 @@ import logging
 import sys
 from pathlib import Path
 
-from followup import bootstrap, report, service, settings
+from followup import bootstrap, report, service
 from followup.cli.common import EXIT_CONFIG, Commands, a_date, config_option, exit_code, finish
 from followup.clock import SystemClock, business_date
 from followup.mail.environment import search_path
 from followup.mail.languages import owner_language
 from followup.report import report_to_dict
+from followup.settings import load
 
 
 def register(commands: Commands) -> None:
@@ -72,7 +73,7 @@ def register(commands: Commands) -> None:
 
 def run_command(args: argparse.Namespace) -> int:
     """Run the daily job for a settings file."""
-    config = settings.load(args.config)
+    settings = load(args.config)
     clock = SystemClock()
     today = business_date(clock.now())
     if args.date is not None and args.date > today:
@@ -83,8 +84,8 @@ def run_command(args: argparse.Namespace) -> int:
         )
         return EXIT_CONFIG
     run_date = args.date or today
-    with bootstrap.build(config, clock, run_date) as app:
-        language, templates = owner_language(config), search_path(config.mail.templates)
+    with bootstrap.build(settings, clock, run_date) as app:
+        language, templates = owner_language(settings), search_path(settings.mail.templates)
         line = report.progress(language, templates)
         result = service.run(
             app.deps,
@@ -125,6 +126,8 @@ def demo_command(args: argparse.Namespace) -> int:
     if not args.json:
         index = (base / demo.OUTBOX / "index.html").resolve()
         print(f"\nOpen {index} to read the mails (the .eml files are beside it).")
-        config = (base / demo.STATE / demo.SETTINGS_FILE).resolve()
-        print(f"The demo's settings, for status, doctor, pause and run --date: --config {config}")
+        config_path = (base / demo.STATE / demo.SETTINGS_FILE).resolve()
+        print(
+            f"The demo's settings, for status, doctor, pause and run --date: --config {config_path}"
+        )
     return code

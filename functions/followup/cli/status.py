@@ -8,13 +8,14 @@ from contextlib import ExitStack
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from followup import bootstrap, settings
+from followup import bootstrap
 from followup.cli.common import EXIT_FAILED, EXIT_OK, Commands, config_option
 from followup.clock import AMSTERDAM, SystemClock, business_date
 from followup.errors import FollowupError
 from followup.exact.lapse import RENEW, consent_health
 from followup.policy.calendar import next_working_day
 from followup.ports import StatusView
+from followup.settings import Settings, load
 
 SCHEDULE = time(9, 0)  # Cloud Scheduler "0 9 * * *" Europe/Amsterdam (infra/)
 RUNS_READ = 50
@@ -36,12 +37,12 @@ def register(commands: Commands) -> None:
 
 def status_command(args: argparse.Namespace) -> int:
     """Show the status; exit 1 when the last run of a division failed or a mail needs a look."""
-    config = settings.load(args.config)
+    settings = load(args.config)
     clock = SystemClock()
     with ExitStack() as resources:
-        view: StatusView = bootstrap.open_ledger(config, clock, resources)
+        view: StatusView = bootstrap.open_stores(settings, clock, resources).status
         state = gather(view, clock.now())
-        state["exact_consent"] = _consent(config, clock, resources)
+        state["exact_consent"] = _consent(settings, clock, resources)
     if args.json:
         print(json.dumps(state, indent=2, ensure_ascii=False))
     else:
@@ -99,13 +100,11 @@ def gather(view: StatusView, now: datetime) -> dict[str, Any]:
     }
 
 
-def _consent(
-    config: settings.Settings, clock: SystemClock, resources: ExitStack
-) -> dict[str, Any] | None:
+def _consent(settings: Settings, clock: SystemClock, resources: ExitStack) -> dict[str, Any] | None:
     """When the Exact consent was last refreshed and when it lapses unused (None: no tokens,
     or they can't be read: `followup doctor` says why)."""
     try:
-        tokens = bootstrap.open_token_store(config, clock, resources).load()
+        tokens = bootstrap.open_token_store(settings, clock, resources).load()
     except FollowupError:
         return None
     if tokens is None:

@@ -36,36 +36,36 @@ from followup.settings import Settings
 log = logging.getLogger("followup.cloud")
 
 
-def daily_run(config: Settings, clock: Clock, headers: Mapping[str, str], body: bytes) -> Answer:
+def daily_run(settings: Settings, clock: Clock, headers: Mapping[str, str], body: bytes) -> Answer:
     """Validate the call, take it once, then run inline or fan out."""
     call = scheduler_call(headers)
     request = parse(RunRequest, body)
     if call and request.date is not None:
         raise RequestError(["date: not allowed in a scheduled call (the schedule time sets it)"])
     run_date = call.run_date if call else (request.date or business_date(clock.now()))
-    check_date(run_date, business_date(clock.now()), config.cloud.max_backdate_days)
+    check_date(run_date, business_date(clock.now()), settings.cloud.max_backdate_days)
     if request.divisions:
-        check_divisions(request.divisions, config.exact.divisions)
+        check_divisions(request.divisions, settings.exact.divisions)
     if call is None:
         run_id = uuid.uuid4().hex[:12]
         with json_logs.context(run_id=run_id):
             _decided("manual run", "manual_run", run_date, request)
-            return _dispatch(config, clock, request, run_date, run_id, manual=True)
+            return _dispatch(settings, clock, request, run_date, run_id, manual=True)
     with json_logs.context(run_id=call.run_id, trigger=call.trigger):
-        return _scheduled(config, clock, call, request, run_date)
+        return _scheduled(settings, clock, call, request, run_date)
 
 
 def _scheduled(
-    config: Settings, clock: Clock, call: SchedulerCall, request: RunRequest, run_date: date
+    settings: Settings, clock: Clock, call: SchedulerCall, request: RunRequest, run_date: date
 ) -> Answer:
     with ExitStack() as resources:
-        book = bootstrap.open_trigger_book(config, clock, resources)
+        book = bootstrap.open_trigger_book(settings, clock, resources)
         begun = book.begin(call.trigger, run_date)
         if begun is not Begun.NEW:
             return _repeated(call, begun)
         _decided("scheduled call taken", "scheduled_run", run_date, request)
         try:
-            answer = _dispatch(config, clock, request, run_date, call.run_id, manual=False)
+            answer = _dispatch(settings, clock, request, run_date, call.run_id, manual=False)
         except BaseException:
             book.finish(call.trigger, retry=True)  # a failed attempt may be taken again
             raise
@@ -87,7 +87,7 @@ def _repeated(call: SchedulerCall, begun: Begun) -> Answer:
 
 
 def _dispatch(
-    config: Settings,
+    settings: Settings,
     clock: Clock,
     request: RunRequest,
     run_date: date,
@@ -95,13 +95,13 @@ def _dispatch(
     *,
     manual: bool,
 ) -> Answer:
-    divisions = list(request.divisions or config.exact.divisions)
-    tasks = config.cloud.tasks
+    divisions = list(request.divisions or settings.exact.divisions)
+    tasks = settings.cloud.tasks
     if tasks is not None and not divisions:
-        divisions = bootstrap.visible_divisions(config, clock)
+        divisions = bootstrap.visible_divisions(settings, clock)
     if tasks is None or len(divisions) <= 1:
         return run_inline(
-            config,
+            settings,
             clock,
             run_date,
             divisions=divisions,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from datetime import date
 
 from followup import bootstrap, service
@@ -19,7 +18,6 @@ from followup.cloud.run_request import (
     check_divisions,
     parse,
 )
-from followup.deps import Deps
 from followup.model import Mode, Outcome, RunReport
 from followup.ports import Clock
 from followup.settings import Modes, Settings
@@ -27,11 +25,13 @@ from followup.settings import Modes, Settings
 log = logging.getLogger("followup.cloud")
 
 
-def division_run(config: Settings, clock: Clock, headers: Mapping[str, str], body: bytes) -> Answer:
+def division_run(
+    settings: Settings, clock: Clock, headers: Mapping[str, str], body: bytes
+) -> Answer:
     """Run the one division a task names, for the task's date."""
     task = parse(DivisionRun, body)
-    check_date(task.date, business_date(clock.now()), config.cloud.max_backdate_days)
-    check_divisions([task.division], config.exact.divisions)
+    check_date(task.date, business_date(clock.now()), settings.cloud.max_backdate_days)
+    check_divisions([task.division], settings.exact.divisions)
     with json_logs.context(run_id=task.run_id):
         log.info(
             "division %s: run for %s",
@@ -48,7 +48,7 @@ def division_run(config: Settings, clock: Clock, headers: Mapping[str, str], bod
             },
         )
         return run_inline(
-            config,
+            settings,
             clock,
             task.date,
             divisions=[task.division],
@@ -59,7 +59,7 @@ def division_run(config: Settings, clock: Clock, headers: Mapping[str, str], bod
 
 
 def run_inline(
-    config: Settings,
+    settings: Settings,
     clock: Clock,
     run_date: date,
     *,
@@ -69,20 +69,24 @@ def run_inline(
     run_id: str,
 ) -> Answer:
     """Run these divisions (none: the configured or visible ones) in this invocation."""
-    with bootstrap.build(config, clock) as app:
-        deps = with_overrides(app.deps, divisions, mode)
-        report = service.run(deps, run_date, dry_run=dry_run, run_id=run_id)
+    with bootstrap.build(with_overrides(settings, divisions, mode), clock) as app:
+        report = service.run(app.deps, run_date, dry_run=dry_run, run_id=run_id)
     answer = for_report(report)
     _log_outcome(report, answer)
     return answer
 
 
-def with_overrides(deps: Deps, divisions: Sequence[int], mode: MailMode | None) -> Deps:
-    """The dependencies for a run of some divisions, in one mail mode for every kind."""
-    rules = deps.rules
+def with_overrides(settings: Settings, divisions: Sequence[int], mode: MailMode | None) -> Settings:
+    """The settings for a run of some divisions (none: the configured ones), in one mail mode
+    for every kind: a copy, made before the adapters are wired to it."""
+    mail = settings.mail
     if mode is not None:
-        rules = replace(rules, modes=Modes(confirmation=Mode(mode), reminder=Mode(mode)))
-    return replace(deps, divisions=tuple(divisions) or deps.divisions, rules=rules)
+        forced = Modes(confirmation=Mode(mode), reminder=Mode(mode))
+        mail = mail.model_copy(update={"mode": forced})
+    exact = settings.exact.model_copy(
+        update={"divisions": list(divisions or settings.exact.divisions)}
+    )
+    return settings.model_copy(update={"exact": exact, "mail": mail})
 
 
 def _log_outcome(report: RunReport, answer: Answer) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
-from followup import bootstrap, iban, settings
+from followup import bootstrap, iban
 from followup.clock import business_date
 from followup.doctor.checks import Check, Impatient, ok, problem, warning
 from followup.doctor.exact import exact_checks
@@ -22,7 +22,7 @@ from followup.doctor.paths import file_trouble, folder_trouble
 from followup.errors import ConfigError, FollowupError
 from followup.model import Pause
 from followup.ports import Clock
-from followup.settings import GmailMail, OutboxMail, Settings, SqliteLedger
+from followup.settings import GmailMail, OutboxMail, Settings, SqliteLedger, load
 
 PROBE = "~followup-doctor-probe~"  # no customer code or invoice number looks like this
 
@@ -30,8 +30,8 @@ PROBE = "~followup-doctor-probe~"  # no customer code or invoice number looks li
 def run_checks(path: Path, clock: Clock, *, refresh: bool = False) -> Iterator[Check]:
     """Every check, in order, as each completes."""
     try:
-        config = settings.load(path)
-        bootstrap.exact_secret(config)
+        settings = load(path)
+        bootstrap.exact_secret(settings)
     except ConfigError as exc:
         yield problem(
             "settings",
@@ -39,22 +39,22 @@ def run_checks(path: Path, clock: Clock, *, refresh: bool = False) -> Iterator[C
             f"correct {path} (followup.example.toml shows every key)",
         )
         return
-    yield ok("settings", _summary(path, config))
-    yield where_to_pay_check(config)
+    yield ok("settings", _summary(path, settings))
+    yield where_to_pay_check(settings)
     patient = Impatient(clock)
     with ExitStack() as resources:  # a demo's settings: its sandbox serves while it is checked
         yield from _guarded(
             "Exact",
             lambda: exact_checks(
-                bootstrap.embedded_exact(config, clock, resources), patient, resources, refresh
+                bootstrap.embedded_exact(settings, clock, resources), patient, resources, refresh
             ),
         )
-    yield from _guarded("Gmail", lambda: iter([gmail_check(config)]))
-    yield from _guarded("outbox", lambda: iter(outbox_check(config)))
-    yield from _guarded("mailbox", lambda: mailbox_checks(config, clock))
+    yield from _guarded("Gmail", lambda: iter([gmail_check(settings)]))
+    yield from _guarded("outbox", lambda: iter(outbox_check(settings)))
+    yield from _guarded("mailbox", lambda: mailbox_checks(settings, clock))
     with ExitStack() as resources:
-        yield from _guarded("ledger", lambda: iter([ledger_check(config, clock, resources)]))
-    yield from _guarded("templates", lambda: iter([templates_check(config)]))
+        yield from _guarded("ledger", lambda: iter([ledger_check(settings, clock, resources)]))
+    yield from _guarded("templates", lambda: iter([templates_check(settings)]))
 
 
 def _guarded(name: str, checks: Callable[[], Iterator[Check]]) -> Iterator[Check]:
@@ -71,24 +71,24 @@ def _guarded(name: str, checks: Callable[[], Iterator[Check]]) -> Iterator[Check
         yield problem(name, f"the check itself failed ({type(exc).__name__}: {exc})", fix)
 
 
-def _summary(path: Path, config: Settings) -> str:
-    divisions = ", ".join(str(d) for d in config.exact.divisions) or "every visible one"
-    modes = config.mail.mode
+def _summary(path: Path, settings: Settings) -> str:
+    divisions = ", ".join(str(d) for d in settings.exact.divisions) or "every visible one"
+    modes = settings.mail.mode
     return (
-        f"{path} is valid; divisions: {divisions}; tokens: {config.tokens.backend}; ledger: "
-        f"{config.ledger.backend}; mail: {config.mail.transport.backend} (confirmations "
+        f"{path} is valid; divisions: {divisions}; tokens: {settings.tokens.backend}; ledger: "
+        f"{settings.ledger.backend}; mail: {settings.mail.transport.backend} (confirmations "
         f"{modes.confirmation.value}, reminders {modes.reminder.value})"
     )
 
 
-def where_to_pay_check(config: Settings) -> Check:
+def where_to_pay_check(settings: Settings) -> Check:
     """Reminders say where to pay: the company's IBAN, a payment link, or both."""
-    company, ways = config.company, []
+    company, ways = settings.company, []
     if company.iban:
         bic = f" (BIC {company.bic})" if company.bic else ""
         holder = company.account_holder or company.name
         ways.append(f"IBAN {iban.grouped(company.iban)}{bic} in the name of {holder}")
-    if config.mail.payment_link:
+    if settings.mail.payment_link:
         ways.append("a payment link per invoice")
     if ways:
         return ok("where to pay", "reminders give " + " and ".join(ways))
@@ -100,18 +100,17 @@ def where_to_pay_check(config: Settings) -> Check:
     )
 
 
-def gmail_check(config: Settings) -> Check:
+def gmail_check(settings: Settings) -> Check:
     """The Gmail credentials can get a token with the scopes the configured modes need."""
-    chosen = config.mail.transport
+    chosen = settings.mail.transport
     if not isinstance(chosen, GmailMail):
         where = chosen.path if isinstance(chosen, OutboxMail) else f"the mailbox {chosen.username}"
         return ok("Gmail", f"not used: mails go to {where}")
+    from followup.adapters.gmail import wiring as gmail
     from followup.adapters.gmail.check import check_configured
 
     access = check_configured(
-        lambda: bootstrap.gmail_credentials(
-            chosen, config.mail.mode, bootstrap.gmail_token_file(config), config.replies.enabled
-        ),
+        lambda: gmail.credentials(settings, chosen),
         user=str(chosen.user),
         delegation=chosen.delegation,
     )
@@ -120,9 +119,9 @@ def gmail_check(config: Settings) -> Check:
     return problem("Gmail", access.detail, access.fix)
 
 
-def outbox_check(config: Settings) -> list[Check]:
+def outbox_check(settings: Settings) -> list[Check]:
     """With the outbox transport, its folder can be written (or made)."""
-    chosen = config.mail.transport
+    chosen = settings.mail.transport
     if not isinstance(chosen, OutboxMail):
         return []
     if trouble := folder_trouble(chosen.path, "[mail.transport] path"):
@@ -130,9 +129,9 @@ def outbox_check(config: Settings) -> list[Check]:
     return [ok("outbox", f"mails are written to {chosen.path}")]
 
 
-def ledger_check(config: Settings, clock: Clock, resources: ExitStack) -> Check:
+def ledger_check(settings: Settings, clock: Clock, resources: ExitStack) -> Check:
     """The ledger opens, and takes a write and a delete (a pause nobody matches)."""
-    chosen = config.ledger
+    chosen = settings.ledger
     if isinstance(chosen, SqliteLedger):
         where, fix = str(chosen.path), f"make {chosen.path.parent} writable for this user"
         if trouble := file_trouble(chosen.path, "[ledger] path", example="ledger.sqlite3"):
@@ -144,7 +143,7 @@ def ledger_check(config: Settings, clock: Clock, resources: ExitStack) -> Check:
             "roles/datastore.user on the project"
         )
     try:
-        ledger = bootstrap.open_ledger(config, clock, resources)
+        ledger = bootstrap.open_stores(settings, clock, resources).pauses
         probe = Pause(
             PROBE, business_date(clock.now()), "followup doctor: a probe, deleted at once"
         )
@@ -156,12 +155,12 @@ def ledger_check(config: Settings, clock: Clock, resources: ExitStack) -> Check:
     return ok("ledger", f"{where}: a probe record written and deleted")
 
 
-def templates_check(config: Settings) -> Check:
+def templates_check(settings: Settings) -> Check:
     """Every template the configured languages need loads."""
-    languages = config.languages
+    languages = settings.languages
     wanted = ", ".join(sorted({*languages.map.values(), languages.default, languages.other}))
     try:
-        bootstrap.open_composer(config)
+        bootstrap.open_composer(settings)
     except ConfigError as exc:  # a folder or a language that isn't there: a setting to correct
         return problem(
             "templates",
@@ -169,7 +168,7 @@ def templates_check(config: Settings) -> Check:
             "correct that setting (followup.example.toml explains each key)",
         )
     except FollowupError as exc:
-        where = config.mail.templates or "the built-in templates"
+        where = settings.mail.templates or "the built-in templates"
         return problem(
             "templates",
             str(exc),

@@ -31,9 +31,9 @@ REFRESH_TOKEN_DAYS = 30  # Exact drops a refresh token unused this long
 SIGN_IN = "run `followup auth exact --config FILE` (a new sign-in to Exact Online)"
 
 
-def tokens_place(config: Settings) -> str:
+def tokens_place(settings: Settings) -> str:
     """Where the Exact tokens are kept, in words."""
-    chosen = config.tokens
+    chosen = settings.tokens
     if isinstance(chosen, FileTokens):
         return str(chosen.path)
     return f"the Secret Manager secret {chosen.secret_name}"
@@ -51,11 +51,11 @@ def _when(moment: datetime, now: datetime) -> str:
 
 
 def exact_checks(
-    config: Settings, clock: Clock, resources: ExitStack, refresh: bool
+    settings: Settings, clock: Clock, resources: ExitStack, refresh: bool
 ) -> Iterator[Check]:
     """Token store, token, divisions."""
-    place = tokens_place(config)
-    chosen = config.tokens
+    place = tokens_place(settings)
+    chosen = settings.tokens
     trouble = (
         file_trouble(chosen.path, "[tokens] path", example="exact-tokens.json")
         if isinstance(chosen, FileTokens)
@@ -66,7 +66,7 @@ def exact_checks(
         yield skipped("Exact token", "no place for tokens")
         return
     try:
-        tokens = bootstrap.open_token_store(config, clock, resources).load()
+        tokens = bootstrap.open_token_store(settings, clock, resources).load()
     except FollowupError as exc:
         yield problem("token store", str(exc), SIGN_IN)
         yield skipped("Exact token", "no readable tokens")
@@ -112,7 +112,7 @@ def exact_checks(
         return
     else:
         try:
-            auth, _ = bootstrap.open_exact(config, clock, resources)
+            auth, _ = bootstrap.open_exact(settings, clock, resources)
             token, how = auth.access_token(), "refreshed just now"
         except ExactTokenRevoked as exc:
             yield problem("Exact token", str(exc), SIGN_IN + ": only that mends a broken chain")
@@ -127,14 +127,7 @@ def exact_checks(
                 "run `followup doctor` later; if it persists, " + SIGN_IN,
             )
             return
-    client = ExactClient(
-        config.exact.base_url,
-        Bearer(token),
-        clock,
-        timeout=config.exact.timeout_seconds,
-        max_attempts=2,
-    )
-    resources.callback(client.close)
+    client = bootstrap.exact_client(settings, Bearer(token), clock, resources, attempts=2)
     try:
         account = me(client)
     except ExactAuthError as exc:
@@ -149,7 +142,7 @@ def exact_checks(
         return
     who = account.name or account.user_name
     yield ok("Exact token", f"{how}; signed in as {who} ({account.user_name})")
-    yield from _division_checks(client, config.exact.divisions, account.current_division)
+    yield from _division_checks(client, settings.exact.divisions, account.current_division)
 
 
 def _division_checks(

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
-from followup import mailbox_wiring
+from followup.adapters.mailbox import wiring as mailbox_wiring
 from followup.adapters.mailbox.imap import DRAFT_FLAGS, ImapMailbox
 from followup.doctor.checks import Check, ok, problem, skipped
 from followup.errors import ConfigError, FollowupError, MailerAuthError
@@ -26,13 +26,13 @@ _REACH = (
 )
 
 
-def mailbox_checks(config: Settings, clock: Clock) -> Iterator[Check]:
+def mailbox_checks(settings: Settings, clock: Clock) -> Iterator[Check]:
     """The checks; none when the transport is not SMTP/IMAP."""
-    chosen = config.mail.transport
+    chosen = settings.mail.transport
     if not isinstance(chosen, SmtpMail):
         return
     try:
-        submission, mailbox = mailbox_wiring.open_parts(config, chosen, clock)
+        submission, mailbox = mailbox_wiring.open_parts(settings, chosen, clock)
     except ConfigError as exc:
         yield problem("mailbox login", "; ".join(exc.problems), _secret_fix(chosen))
         return
@@ -40,14 +40,14 @@ def mailbox_checks(config: Settings, clock: Clock) -> Iterator[Check]:
         yield problem("mailbox login", str(exc), mailbox_wiring.auth_hint(chosen))
         return
     try:
-        yield from _imap_checks(config, chosen, mailbox)
+        yield from _imap_checks(settings, chosen, mailbox)
     finally:
         mailbox.close()
-    sending = mailbox_wiring.sending_kinds(config)
+    sending = mailbox_wiring.sending_kinds(settings)
     if not sending:
         yield ok("sending", "not needed: every mail kind drafts (checked once one sends)")
         return
-    sender = str(config.company.from_address)
+    sender = str(settings.company.from_address)
     kinds = ", ".join(sorted(kind.value for kind in sending))
     try:
         yield ok("sending", f"for {kinds}: " + submission.check(sender))
@@ -57,7 +57,7 @@ def mailbox_checks(config: Settings, clock: Clock) -> Iterator[Check]:
         yield problem("sending", str(exc), _REACH)
 
 
-def _imap_checks(config: Settings, chosen: SmtpMail, mailbox: ImapMailbox) -> Iterator[Check]:
+def _imap_checks(settings: Settings, chosen: SmtpMail, mailbox: ImapMailbox) -> Iterator[Check]:
     try:
         mailbox.open()
     except MailerAuthError as exc:
@@ -80,7 +80,7 @@ def _imap_checks(config: Settings, chosen: SmtpMail, mailbox: ImapMailbox) -> It
         )
         return
     yield ok("mailbox folders", f"Drafts: {folders.drafts}, Sent: {folders.sent} ({folders.how})")
-    probe = _probe(config)
+    probe = _probe(settings)
     message_id = str(probe["Message-ID"])
     try:
         mailbox.append(folders.drafts, bytes(probe), DRAFT_FLAGS)
@@ -107,9 +107,9 @@ def _imap_checks(config: Settings, chosen: SmtpMail, mailbox: ImapMailbox) -> It
         yield ok("test draft", f"appended to {folders.drafts}, found by its Message-ID, deleted")
 
 
-def _probe(config: Settings) -> EmailMessage:
+def _probe(settings: Settings) -> EmailMessage:
     message = EmailMessage()
-    address = str(config.company.from_address)
+    address = str(settings.company.from_address)
     message["From"] = address
     message["To"] = address
     message["Subject"] = PROBE_SUBJECT

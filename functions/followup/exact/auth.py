@@ -27,7 +27,7 @@ from followup.errors import (
 )
 from followup.model import TokenSet
 from followup.ports import Clock, TokenStore
-from followup.retry import backoff_seconds
+from followup.retry import backoff_seconds, call_with_retries
 
 log = logging.getLogger(__name__)
 
@@ -74,11 +74,11 @@ class ExactAuth(httpx.Auth):
         self._forced: str | None = None  # the access token a forced refresh produced
         self._mutex = threading.Lock()
 
-
     @property
     def store(self) -> TokenStore:
         """Where the tokens are kept (the run reads when they were last refreshed)."""
         return self._store
+
     def __repr__(self) -> str:
         return f"ExactAuth(base_url={self._base_url!r}, client_id={self._client_id!r})"
 
@@ -187,26 +187,32 @@ class ExactAuth(httpx.Auth):
 
     def _post(self, form: dict[str, str]) -> httpx.Response:
         url = self._base_url + TOKEN_PATH
-        for attempt in range(1, self._connect_attempts + 1):
-            try:
-                return self._http.post(url, data=form, headers={"Accept": "application/json"})
-            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-                # Nothing reached Exact: the refresh token is untouched, retrying is safe.
-                if attempt == self._connect_attempts:
-                    raise ExactTransportError(
-                        f"can't reach the Exact token endpoint ({type(exc).__name__}); nothing "
-                        "was sent, the stored refresh token is still good",
-                        endpoint=TOKEN_PATH,
-                    ) from None
-                self._clock.sleep(backoff_seconds(attempt, self._rng))
-            except httpx.TransportError as exc:
-                raise ExactRefreshUncertain(
-                    f"the token refresh was sent but its answer was lost ({type(exc).__name__}). "
-                    "Exact may have rotated the refresh token, so it is not retried blindly: the "
-                    f"next run will try the stored one; if Exact then says it was used, {RUN_AUTH}",
+        return call_with_retries(
+            lambda: self._http.post(url, data=form, headers={"Accept": "application/json"}),
+            self._retry_wait,
+            max_attempts=self._connect_attempts,
+            sleep=self._clock.sleep,
+        )
+
+    def _retry_wait(self, exc: Exception, attempt: int) -> float | None:
+        """Only a connection that failed before the request went out is tried again."""
+        if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+            # Nothing reached Exact: the refresh token is untouched, retrying is safe.
+            if attempt >= self._connect_attempts:
+                raise ExactTransportError(
+                    f"can't reach the Exact token endpoint ({type(exc).__name__}); nothing "
+                    "was sent, the stored refresh token is still good",
                     endpoint=TOKEN_PATH,
                 ) from None
-        raise AssertionError("unreachable")  # pragma: no cover
+            return backoff_seconds(attempt, self._rng)
+        if isinstance(exc, httpx.TransportError):
+            raise ExactRefreshUncertain(
+                f"the token refresh was sent but its answer was lost ({type(exc).__name__}). "
+                "Exact may have rotated the refresh token, so it is not retried blindly: the "
+                f"next run will try the stored one; if Exact then says it was used, {RUN_AUTH}",
+                endpoint=TOKEN_PATH,
+            ) from None
+        return None
 
     def _refusal(self, status: int, body: dict[str, Any]) -> Exception:
         error = str(body.get("error") or "")

@@ -1,7 +1,9 @@
 """The Exact Online REST client: one httpx.Client, paging by `__next`, rate limits, retries.
 
 Auth is the `httpx.Auth` given (exact/auth.py); when to retry and how long to wait are the pure
-rules of exact/retry.py; every wait goes through `clock.sleep`.
+rules of followup/retry.py, the attempt loop is its `call_with_retries`; rate-limit budgets are
+kept by exact/rate_limits.py, answers read by exact/paging.py and turned into typed errors by
+exact/failures.py. Every wait goes through `clock.sleep`.
 """
 
 from __future__ import annotations
@@ -10,56 +12,41 @@ import logging
 import random
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timedelta
+from functools import partial
 from types import TracebackType
 from typing import Any
 
 import httpx
 
-from followup.errors import (
-    ExactAuthError,
-    ExactDownloadTooLarge,
-    ExactError,
-    ExactRateLimited,
-    ExactRequestError,
-    ExactServerError,
-    ExactTransportError,
+from followup.errors import ExactDownloadTooLarge, ExactError, ExactTransportError
+from followup.exact.failures import answer_error, request_id
+from followup.exact.paging import (
+    API_PREFIX,
+    Row,
+    division_of,
+    endpoint_of,
+    page_rows,
+    same_origin,
+    url_division,
 )
+from followup.exact.rate_limits import RateBudgets
 from followup.ports import Clock
-from followup.retry import backoff_seconds, daily_budget_spent, rate_limit_wait, should_retry
+from followup.retry import backoff_seconds, call_with_retries, should_retry
+
+__all__ = ["ExactClient", "Row"]  # Row: the exact/ readers take it from here
 
 log = logging.getLogger(__name__)
 
-API_PREFIX = "/api/v1/"
-# A 429 without a usable reset header: wait out Exact's one-minute window.
-FALLBACK_RATE_LIMIT_WAIT = 60.0
-# Never hammer: even a reset that has just passed (clock skew) waits this long after a 429.
-MIN_RATE_LIMIT_WAIT = 1.0
 # The largest file `download` accepts; an invoice PDF is some 100 KB.
 MAX_DOWNLOAD_BYTES = 10 * 1024 * 1024
-# Exact doesn't document a request id header; these are the usual names (unverified).
-REQUEST_ID_HEADERS = ("X-Request-Id", "Request-Id", "X-Correlation-Id")
-
-Row = dict[str, Any]
 
 
-def error_for_status(
-    status: int, detail: str, *, endpoint: str, request_id: str | None = None
-) -> ExactError:
-    """The typed error for a failed Exact answer: the one place statuses become classes."""
-    cls: type[ExactError]
-    if status in (401, 403):
-        cls, what = ExactAuthError, "Exact refused the credentials"
-    elif status == 429:
-        cls, what = ExactRateLimited, "Exact's rate limit was hit"
-    elif 500 <= status <= 599:
-        cls, what = ExactServerError, "Exact failed"
-    elif 400 <= status <= 499:
-        cls, what = ExactRequestError, "Exact refused the request"
-    else:
-        cls, what = ExactError, "Exact answered unexpectedly"
-    message = f"{what}: {detail}" if detail else what
-    return cls(message, status=status, endpoint=endpoint, request_id=request_id)
+class _ServerFailed(Exception):
+    """A 5xx answer: retried with backoff, raised as an ExactServerError at the last attempt."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
 
 
 class ExactClient:
@@ -81,7 +68,6 @@ class ExactClient:
         self._clock = clock
         self.max_download_bytes = max_download_bytes
         self._max_attempts = max_attempts
-        self._max_wait = max_wait_seconds
         self._rng = rng or random.Random()
         self._api = httpx.URL(base_url.rstrip("/") + API_PREFIX)
         self._http = httpx.Client(
@@ -94,8 +80,9 @@ class ExactClient:
         )
         # Requests sent, per division: retries and the auth's resend after a 401 included.
         self.calls: Counter[int | None] = Counter()
-        self._resume_at: dict[int | None, datetime] = {}
-        self._daily_spent: dict[int | None, bool] = {}
+        self._budgets = RateBudgets(
+            clock, max_wait_seconds=max_wait_seconds, max_waits=max_attempts
+        )
 
     def __repr__(self) -> str:
         return f"ExactClient({str(self._api)!r})"
@@ -126,11 +113,11 @@ class ExactClient:
         query = params
         while True:
             body = self._get_json(url, query)
-            rows, next_link = _rows(body, _endpoint(url))
+            rows, next_link = page_rows(body, endpoint_of(url))
             yield rows, next_link is not None
             if not next_link:
                 return
-            url, query = self._same_api(next_link, _endpoint(url)), None
+            url, query = self._same_api(next_link, endpoint_of(url)), None
 
     def get_all(self, path: str, params: Mapping[str, str] | None = None) -> list[Row]:
         """Every row of `path`, all pages."""
@@ -143,7 +130,7 @@ class ExactClient:
         `max_download_bytes`: ExactDownloadTooLarge. Redirects are not followed."""
         target = self._same_host(url)
         endpoint = target.path.lstrip("/")
-        response = self._get(target, None, endpoint, _url_division(target), stream=True)
+        response = self._get(target, None, endpoint, url_division(target), stream=True)
         try:
             return self._capped(response, endpoint)
         finally:
@@ -171,11 +158,11 @@ class ExactClient:
             f"the file is {size}; the limit is {self.max_download_bytes}",
             status=response.status_code,
             endpoint=endpoint,
-            request_id=_request_id(response),
+            request_id=request_id(response),
         )
 
     def _get_json(self, url: str | httpx.URL, params: Mapping[str, str] | None) -> Any:
-        endpoint = _endpoint(url)
+        endpoint = endpoint_of(url)
         response = self._get(url, params, endpoint)
         try:
             return response.json()
@@ -184,7 +171,7 @@ class ExactClient:
                 "Exact answered with something that is not JSON",
                 status=response.status_code,
                 endpoint=endpoint,
-                request_id=_request_id(response),
+                request_id=request_id(response),
             ) from None
 
     def _get(
@@ -198,116 +185,69 @@ class ExactClient:
     ) -> httpx.Response:
         """A successful response, after rate-limit waits and retries; with `stream`, its body
         is still to be read (and the response to be closed)."""
-        division = _division(endpoint) if division is None else division
-        failures = 0
-        rate_waits = 0
-        while True:
-            self._respect_budget(division, endpoint)
-            try:
-                request = self._http.build_request("GET", url, params=params)
-                if stream:
-                    request.headers["Accept"] = "*/*"
-                response = self._http.send(request, stream=stream)
-                if stream and response.status_code >= 300:
-                    response.read()  # an error's body (small) for its message; closes it
-            except httpx.TransportError as exc:
-                failures += 1
-                log.debug("GET %s failed: %s", endpoint, type(exc).__name__)
-                if not should_retry(exc) or failures >= self._max_attempts:
-                    raise ExactTransportError(
-                        f"Exact could not be reached ({type(exc).__name__}) after "
-                        f"{failures} attempt(s)",
-                        endpoint=endpoint,
-                    ) from None
-                self._clock.sleep(backoff_seconds(failures, self._rng))
-                continue
-            status = response.status_code
-            log.debug("GET %s -> %d", endpoint, status)
-            self._note_budget(division, response.headers)
-            if status == 429:
+        division = division_of(endpoint) if division is None else division
+        rate_waits = 0  # 429s waited out, over all attempts: not failures
+
+        def attempt() -> httpx.Response:
+            nonlocal rate_waits
+            while True:
+                self._budgets.before_call(division, endpoint)
+                response = self._send(url, params, endpoint, stream)
+                self._budgets.note(division, response.headers)
+                if response.status_code != 429:
+                    break
                 rate_waits += 1
-                self._wait_after_429(response, endpoint, rate_waits)
-                continue
-            if should_retry(status):
-                failures += 1
-                if failures >= self._max_attempts:
-                    raise self._error(response, endpoint)
-                self._clock.sleep(backoff_seconds(failures, self._rng))
-                continue
-            if status >= 300:
-                raise self._error(response, endpoint)
+                self._budgets.wait_after_429(response, endpoint, rate_waits)
+            if should_retry(response.status_code):
+                raise _ServerFailed(response)
+            if response.status_code >= 300:
+                raise answer_error(response, endpoint)
             return response
 
-    def _count(self, request: httpx.Request) -> None:
-        self.calls[_url_division(request.url)] += 1
-
-    def _respect_budget(self, division: int | None, endpoint: str) -> None:
-        """Before a call: wait for a spent budget to reset, or give up if that takes too long."""
-        resume_at = self._resume_at.get(division)
-        if resume_at is None:
-            return
-        wait = (resume_at - self._clock.now()).total_seconds()
-        if wait <= 0:
-            del self._resume_at[division]
-            return
-        if wait > self._max_wait:
-            raise self._too_long(division, wait, endpoint)
-        log.info("rate limit budget of division %s spent; waiting %.0f s", division, wait)
-        self._clock.sleep(wait)
-        del self._resume_at[division]
-
-    def _note_budget(self, division: int | None, headers: httpx.Headers) -> None:
-        now = self._clock.now()
-        wait = rate_limit_wait(headers, now)
-        if wait is not None and wait > 0:
-            self._resume_at[division] = now + timedelta(seconds=wait)
-            self._daily_spent[division] = daily_budget_spent(headers)
-
-    def _wait_after_429(self, response: httpx.Response, endpoint: str, rate_waits: int) -> None:
-        division = _division(endpoint)
-        wait = rate_limit_wait(response.headers, self._clock.now())
-        wait = max(FALLBACK_RATE_LIMIT_WAIT if wait is None else wait, MIN_RATE_LIMIT_WAIT)
-        self._daily_spent[division] = daily_budget_spent(response.headers)
-        if wait > self._max_wait:
-            raise self._too_long(division, wait, endpoint, _request_id(response))
-        if rate_waits > self._max_attempts:
-            raise ExactRateLimited(
-                f"still rate limited after waiting {rate_waits - 1} times",
-                status=429,
-                endpoint=endpoint,
-                request_id=_request_id(response),
-            )
-        self._resume_at.pop(division, None)
-        log.info("rate limited on %s; waiting %.0f s", endpoint, wait)
-        self._clock.sleep(wait)
-
-    def _too_long(
-        self, division: int | None, wait: float, endpoint: str, request_id: str | None = None
-    ) -> ExactRateLimited:
-        which = "daily" if self._daily_spent.get(division) else "rate limit"
-        return ExactRateLimited(
-            f"the {which} budget of division {division} is spent until "
-            f"{self._clock.now() + timedelta(seconds=wait):%Y-%m-%d %H:%M}; "
-            f"not waiting {wait:.0f} s (more than {self._max_wait:.0f} s)",
-            status=429,
-            endpoint=endpoint,
-            request_id=request_id,
+        return call_with_retries(
+            attempt,
+            partial(self._retry_wait, endpoint),
+            max_attempts=self._max_attempts,
+            sleep=self._clock.sleep,
         )
 
-    def _error(self, response: httpx.Response, endpoint: str) -> ExactError:
-        if response.status_code == 401:
-            detail = "the access token was refused even after a refresh"
+    def _send(
+        self, url: str | httpx.URL, params: Mapping[str, str] | None, endpoint: str, stream: bool
+    ) -> httpx.Response:
+        request = self._http.build_request("GET", url, params=params)
+        if stream:
+            request.headers["Accept"] = "*/*"
+        response = self._http.send(request, stream=stream)
+        if stream and response.status_code >= 300:
+            response.read()  # an error's body (small) for its message; closes it
+        log.debug("GET %s -> %d", endpoint, response.status_code)
+        return response
+
+    def _retry_wait(self, endpoint: str, error: Exception, attempt: int) -> float | None:
+        """Exact's rule (followup.retry.should_retry): a transport error or a 5xx is retried
+        after a backoff, until the last attempt; anything else is final."""
+        if isinstance(error, _ServerFailed):
+            if attempt >= self._max_attempts:
+                raise answer_error(error.response, endpoint) from None
+        elif should_retry(error):
+            log.debug("GET %s failed: %s", endpoint, type(error).__name__)
+            if attempt >= self._max_attempts:
+                raise ExactTransportError(
+                    f"Exact could not be reached ({type(error).__name__}) after "
+                    f"{attempt} attempt(s)",
+                    endpoint=endpoint,
+                ) from None
         else:
-            detail = _exact_message(response)
-        return error_for_status(
-            response.status_code, detail, endpoint=endpoint, request_id=_request_id(response)
-        )
+            return None
+        return backoff_seconds(attempt, self._rng)
+
+    def _count(self, request: httpx.Request) -> None:
+        self.calls[url_division(request.url)] += 1
 
     def _same_host(self, link: str) -> httpx.URL:
         """An absolute URL on Exact's host (any path): a download's."""
         url = httpx.URL(link)
-        api = self._api
-        if (url.scheme, url.host, url.port) != (api.scheme, api.host, api.port):
+        if not same_origin(url, self._api):
             raise ExactError(
                 f"a download link leaves Exact ({url.host or 'no host'})",
                 endpoint=url.path.lstrip("/"),
@@ -317,69 +257,8 @@ class ExactClient:
     def _same_api(self, link: str, endpoint: str) -> httpx.URL:
         """Follow `__next` only within our API: the bearer token goes nowhere else."""
         url = httpx.URL(link)
-        api = self._api
-        same = (url.scheme, url.host, url.port) == (api.scheme, api.host, api.port)
-        if not same or not url.path.startswith(API_PREFIX):
+        if not same_origin(url, self._api) or not url.path.startswith(API_PREFIX):
             raise ExactError(
                 f"Exact's next-page link leaves the API ({url.host})", endpoint=endpoint
             )
         return url
-
-
-def _rows(body: Any, endpoint: str) -> tuple[list[Row], str | None]:
-    """The rows and the next-page link of `{"d": {"results": [...], "__next": ...}}` or
-    `{"d": {...}}` (a single result)."""
-    data = body.get("d") if isinstance(body, dict) else None
-    if isinstance(data, list):
-        return [row for row in data if isinstance(row, dict)], None
-    if isinstance(data, dict):
-        results = data.get("results")
-        if isinstance(results, list):
-            link = data.get("__next")
-            rows = [row for row in results if isinstance(row, dict)]
-            return rows, link if isinstance(link, str) and link else None
-        return [data], None
-    raise ExactError("Exact's answer has no `d` object", endpoint=endpoint)
-
-
-def _endpoint(url: str | httpx.URL) -> str:
-    """The path relative to /api/v1/, without the query (no filters or values in errors)."""
-    path = httpx.URL(url).path if isinstance(url, str) else url.path
-    if path.startswith(API_PREFIX):
-        path = path[len(API_PREFIX) :]
-    return path.lstrip("/")
-
-
-def _division(endpoint: str) -> int | None:
-    head = endpoint.split("/", 1)[0]
-    return int(head) if head.isdigit() else None
-
-
-def _url_division(url: httpx.URL) -> int | None:
-    """The division an URL counts for: `/api/v1/{division}/...`, or a download's
-    `_Division_` parameter."""
-    division = _division(_endpoint(url))
-    if division is None and not url.path.startswith(API_PREFIX):
-        number = url.params.get("_Division_", "").strip()
-        division = int(number) if number.isdigit() else None
-    return division
-
-
-def _request_id(response: httpx.Response) -> str | None:
-    for name in REQUEST_ID_HEADERS:
-        value = response.headers.get(name)
-        if isinstance(value, str) and value:
-            return value
-    return None
-
-
-def _exact_message(response: httpx.Response) -> str:
-    """Exact's own words from `{"error": {"message": {"value": ...}}}`, shortened."""
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
-    error = body.get("error") if isinstance(body, dict) else None
-    message = error.get("message") if isinstance(error, dict) else None
-    value = message.get("value") if isinstance(message, dict) else message
-    return str(value)[:300] if value else ""

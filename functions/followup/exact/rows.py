@@ -8,10 +8,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from followup.exact.client import Row
+from followup.exact.codes import TransactionType, status_of, transaction_type_of
 from followup.exact.dates import to_date
 from followup.model import Account, Contact, Receivable
 
-CASH_FLOW = 40  # TransactionType of a bank or cash line
 CENT = Decimal("0.01")
 
 
@@ -26,15 +26,16 @@ def receivable(row: Row) -> Receivable:
     InvoiceDate is the bank entry's date; a missing DueDate falls back to it (unverified whether
     Exact fills DueDate on cash lines).
     """
-    kind = _int(row, "TransactionType")
+    kind = transaction_type_of(_int(row, "TransactionType"))
+    cash = kind == TransactionType.CASH_FLOW
     number = row.get("InvoiceNumber")
-    if (number is None or number == "") and kind != CASH_FLOW:
+    if (number is None or number == "") and not cash:
         raise OddRow("no InvoiceNumber")
     if isinstance(number, float) and number.is_integer():
         number = int(number)
     stamp = row.get("Timestamp")
     invoice_date = _date(row, "InvoiceDate")
-    due_date = _optional_date(row, "DueDate") if kind == CASH_FLOW else _date(row, "DueDate")
+    due_date = _optional_date(row, "DueDate") if cash else _date(row, "DueDate")
     return Receivable(
         id=_text(row, "ID", required=True),
         entry_id=_text(row, "TransactionEntryID") or _text(row, "EntryID", required=True),
@@ -45,9 +46,9 @@ def receivable(row: Row) -> Receivable:
         amount=_money(row, "AmountFC"),
         currency=_text(row, "Currency", required=True).strip().upper(),
         invoice_total=_money(row, "TransactionAmountFC"),
-        status=_int(row, "Status"),
+        status=status_of(_int(row, "Status")),
         fully_paid=bool(row.get("IsFullyPaid")),
-        last_payment_date=_optional_date(row, "LastPaymentDate"),
+        payment_date=_optional_date(row, "LastPaymentDate"),
         contact_id=_text(row, "AccountContact") or None,
         description=_text(row, "Description"),
         your_ref=_text(row, "YourRef"),

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from followup.errors import TemplateError
-from followup.mail.context import company_context, mail_context
+from followup.mail.context import company_context, mail_context, wording
 from followup.mail.digest import digest_context
 from followup.mail.environment import (
     PARTS,
@@ -64,7 +64,7 @@ class Composer:
 
     def render(self, mail: PlannedMail) -> Rendered:
         """Subject, text and HTML of one mail; any template problem is a TemplateError."""
-        names = self._names(mail.kind.value, mail.recipient.language, mail.variant)
+        names = self._names(mail.kind.value, mail.recipient.language, wording(mail))
         return self._render_all(names, mail_context(mail, self.company, self.upsell))
 
     def message(
@@ -126,20 +126,21 @@ class Composer:
                 for part, env in zip(names, envs, strict=True):
                     load(env, part)
 
-    def _names(self, kind: str, lang: str, variant: str) -> list[list[str]]:
+    def _names(self, kind: str, lang: str, wording: str) -> list[list[str]]:
         """Per part (subject, text, HTML, phrases), the template names to try, in order.
 
-        The variant's folder first, then the language's, then (layouts only) the kind's own.
+        The folder of the mail's wording (a confirmation's variant, a reminder's tone) first,
+        then the language's, then (layouts only) the kind's own.
         """
         lang = lang.strip().lower()
         folder = f"{checked_segment(kind, 'folder')}/{checked_segment(lang, 'folder')}"
         if not any((d / folder).is_dir() for d in self.dirs):
             tried = ", ".join(str(d / folder) for d in self.dirs)
             raise TemplateError(f"no {kind} templates in language {lang!r}: {tried} not found")
-        variant = variant.strip().lower()
+        wording = wording.strip().lower()
         prefixes = [folder]
-        if variant not in ("", "standard"):
-            prefixes.insert(0, f"{folder}/{checked_segment(variant, 'variant')}")
+        if wording not in ("", "standard"):
+            prefixes.insert(0, f"{folder}/{checked_segment(wording, 'variant')}")
         parts = [[f"{p}/{part}" for p in prefixes] for part in PARTS]
         parts[1].append(f"{kind}/{PARTS[1]}")
         parts[2].append(f"{kind}/{PARTS[2]}")

@@ -17,7 +17,7 @@ from followup.errors import TemplateError
 from followup.mail import formatting
 from followup.mail.formatting import Total, totals
 from followup.mail.mime import one_line
-from followup.model import InvoiceLine, PlannedMail
+from followup.model import InvoiceLine, MailKind, PlannedMail, Variant
 from followup.settings import Company
 
 #: The currency of the Dutch statutory collection costs (WIK): the law's scale is in euros.
@@ -123,6 +123,14 @@ def paragraphs(text: str) -> list[str]:
     return [one_line(p) for p in re.split(r"\n\s*\n", text) if p.strip()]
 
 
+def wording(mail: PlannedMail) -> str:
+    """How the mail is written: a reminder's tone, a confirmation's variant ("standard" when
+    none is set). Templates see it by that name; its folder may reword the mail."""
+    if mail.kind is MailKind.REMINDER:
+        return (mail.tone or "").strip().lower()
+    return (mail.variant or Variant.STANDARD).strip().lower()
+
+
 def mail_context(
     mail: PlannedMail, company: Company, upsell: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
@@ -147,7 +155,7 @@ def mail_context(
         "customer": customer,
         "lines": lines,
         "kind": mail.kind.value,
-        "variant": (mail.variant or "standard").strip().lower(),
+        "tone" if mail.kind is MailKind.REMINDER else "variant": wording(mail),
         "level": mail.level,
         "greeting_name": first_name(recipient.first_name),
         "invoice_numbers": [line.invoice_number for line in lines],

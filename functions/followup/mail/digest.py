@@ -48,7 +48,8 @@ class Line:
     draft: bool  # it waits in Drafts for the owner
     outcome: str = ""  # the report's outcome ("sent", "skipped", …)
     level: int = 0  # reminders: the mail's level (1 friendly .. 3 final)
-    variant: str = ""  # "friendly", "businesslike", "final"; confirmations: "personal", …
+    tone: str = ""  # reminders: "friendly", "businesslike", "final"
+    variant: str = ""  # confirmations: "standard", "informal", "upsell", "personal", "refund"
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,7 @@ def line(entry: ReportEntry) -> Line:
     """A report entry as the digest and the run summary show it."""
     return Line(
         kind=entry.kind.value,
-        customer=one_line(entry.customer),
+        customer=one_line(entry.customer.label),
         recipient=one_line(entry.recipient),
         invoice_numbers=tuple(one_line(n) for n in entry.invoice_numbers),
         amount=entry.amount,
@@ -145,7 +146,8 @@ def line(entry: ReportEntry) -> Line:
         draft=entry.outcome is Outcome.DRAFTED,
         outcome=entry.outcome.value,
         level=entry.level,
-        variant=one_line(entry.variant),
+        tone=one_line(entry.tone or ""),
+        variant=one_line(entry.variant or ""),
     )
 
 

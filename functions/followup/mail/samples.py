@@ -3,7 +3,7 @@ template checks. Built from model objects, the way policy builds them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -19,16 +19,17 @@ from followup.model import (
     Recipient,
     ReportEntry,
     RunReport,
+    Tone,
     UnreadableRow,
+    Variant,
 )
 from followup.policy.wik import collection_costs
 from followup.settings import Company
-from followup.settings.rules import TONES
 
 #: Every variant (confirmations) or tone (reminders) a template must handle.
-VARIANTS: dict[MailKind, tuple[str, ...]] = {
-    MailKind.CONFIRMATION: ("standard", "informal", "upsell", "personal", "refund"),
-    MailKind.REMINDER: TONES,
+VARIANTS: dict[MailKind, tuple[Variant | Tone, ...]] = {
+    MailKind.CONFIRMATION: tuple(Variant),
+    MailKind.REMINDER: tuple(Tone),
 }
 
 COMPANY = Company(
@@ -107,7 +108,7 @@ def _line(
     due = invoice_date + timedelta(days=14)
     url = link.format(invoice_number=number, amount=amount, currency="EUR", customer_code="")
     return InvoiceLine(
-        item_id=f"sample-{number}",
+        entry_id=f"sample-{number}",
         invoice_number=number,
         invoice_date=invoice_date,
         due_date=due,
@@ -124,32 +125,32 @@ def _line(
     )
 
 
-def _lines(variant: str, today: date, link: str) -> tuple[InvoiceLine, ...]:
+def _lines(wording: str, today: date, link: str) -> tuple[InvoiceLine, ...]:
     y = today.year
-    if variant == "standard":
+    if wording == "standard":
         return (
             _line(today, f"{y}-0112", "1250.00", age=30, description="Eikenhouten tafel op maat"),
             _line(
                 today, f"{y}-0118", "400.00", age=21, remaining="350.00", description="Vier stoelen"
             ),
         )
-    if variant in ("informal", "upsell"):
+    if wording in ("informal", "upsell"):
         return (_line(today, f"{y}-0131", "685.50", age=16, description="Boekenkast, eiken"),)
-    if variant == "personal":
+    if wording == "personal":
         return (
             _line(today, f"{y}-0097", "6200.00", age=35, description="Lobbybalie, walnoot"),
             _line(today, f"{y}-0104", "2250.00", age=28, description="Wandpanelen ontvangstruimte"),
         )
-    if variant == "refund":
+    if wording == "refund":
         return (
             _line(today, f"CN{y}-004", "150.00", age=5, description="Creditnota: kras in blad"),
         )
-    if variant == "friendly":
+    if wording == "friendly":
         return (
             _line(today, f"{y}-0120", "540.00", age=26, description="Kapsalonbank, gestoffeerd",
                   level=1, link=link, paid=False),
         )  # fmt: skip
-    if variant == "businesslike":
+    if wording == "businesslike":
         return (
             _line(today, f"{y}-0088", "1450.00", age=40, description="Werkbank met lades",
                   level=2, link=link, paid=False),
@@ -167,34 +168,36 @@ def _lines(variant: str, today: date, link: str) -> tuple[InvoiceLine, ...]:
 
 
 def sample_mail(
-    kind: MailKind, variant: str, lang: str, today: date, link: str = ""
+    kind: MailKind, wording: str, lang: str, today: date, link: str = ""
 ) -> PlannedMail:
-    """One realistic mail of this kind, variant (or tone) and language."""
-    who = _WHO[variant]
+    """One realistic mail of this kind, variant (confirmations) or tone (reminders), and
+    language."""
+    who = _WHO[wording]
     name, first, last = who.nl if lang == "nl" else who.en
-    lines = _lines(variant, today, link)
+    lines = _lines(wording, today, link)
     reminder = kind is MailKind.REMINDER
-    total = sum((line.amount for line in lines), Decimal(0))
+    final = wording == "final"
     level = max((line.level for line in lines), default=0)
     local = (first or "administratie").lower()
     domain = "".join(ch for ch in name.lower() if ch.isalnum())[:24]
-    return PlannedMail(
-        key=f"preview:{kind.value}:{lang}:{variant}",
+    mail = PlannedMail(
+        key=f"preview:{kind.value}:{lang}:{wording}",
         division=1,
         kind=kind,
         mode=Mode.DRAFT,
         customer=Customer(f"acc-{who.code}", who.code, name),
         recipient=Recipient(f"{local}@{domain}.nl", f"{first} {last}".strip() or name, first, lang),
         lines=lines,
-        item_ids=tuple(line.item_id for line in lines),
+        item_ids=tuple(line.entry_id for line in lines),
         level=level,
-        variant=variant,
+        tone=Tone(wording) if reminder else None,
+        variant=None if reminder else Variant(wording),
         reason="preview",
-        first_time=variant == "informal",
-        customer_since=date(today.year - 7, 3, 1) if variant in ("standard", "personal") else None,
-        pay_within_days=(14 if variant == "final" else 7) if reminder else 0,
-        collection_costs=collection_costs(total) if variant == "final" else None,
+        first_time=wording == "informal",
+        customer_since=date(today.year - 7, 3, 1) if wording in ("standard", "personal") else None,
+        pay_within_days=(14 if final else 7) if reminder else 0,
     )
+    return replace(mail, collection_costs=collection_costs(mail.total)) if final else mail
 
 
 def sample_report(today: date, now: datetime | None = None) -> RunReport:
@@ -208,36 +211,40 @@ def sample_report(today: date, now: datetime | None = None) -> RunReport:
         exact_calls=6,
     )
     conf, rem = MailKind.CONFIRMATION, MailKind.REMINDER
+
+    def who(code: str, name: str) -> Customer:
+        return Customer(f"acc-{code}", code, name)
+
     main.entries += [
-        ReportEntry(123456, conf, Outcome.SENT, "1001 Bakkerij Van Dam", "payment",
+        ReportEntry(123456, conf, Outcome.SENT, who("1001", "Bakkerij Van Dam"), "payment",
                     recipient="sanne@bakkerijvandam.nl", invoice_numbers=(f"{today.year}-0112",),
                     amount=Decimal("1250.00"), currency=eur),
-        ReportEntry(123456, conf, Outcome.DRAFTED, "1004 Hotel De Zeven Provinciën", "payment",
-                    recipient="willem@hotel7provincien.nl", amount=Decimal("8450.00"),
+        ReportEntry(123456, conf, Outcome.DRAFTED, who("1004", "Hotel De Zeven Provinciën"),
+                    "payment", recipient="willem@hotel7provincien.nl", amount=Decimal("8450.00"),
                     invoice_numbers=(f"{today.year}-0097", f"{today.year}-0104"), currency=eur,
-                    notes=(reasons.large_payment(Decimal("8450.00")),), variant="personal"),
-        ReportEntry(123456, rem, Outcome.SENT, "2001 Kapsalon Knip & Krul", "level 1",
+                    notes=(reasons.large_payment(Decimal("8450.00")),), variant=Variant.PERSONAL),
+        ReportEntry(123456, rem, Outcome.SENT, who("2001", "Kapsalon Knip & Krul"), "level 1",
                     recipient="fatima@knipenkrul.nl", invoice_numbers=(f"{today.year}-0120",),
-                    amount=Decimal("540.00"), currency=eur, level=1, variant="friendly"),
-        ReportEntry(123456, rem, Outcome.DRAFTED, "2004 Bouwbedrijf Van Leeuwen", "level 2",
+                    amount=Decimal("540.00"), currency=eur, level=1, tone=Tone.FRIENDLY),
+        ReportEntry(123456, rem, Outcome.DRAFTED, who("2004", "Bouwbedrijf Van Leeuwen"), "level 2",
                     recipient="info@vanleeuwenbouw.nl", invoice_numbers=(f"{today.year}-0044",),
                     amount=Decimal("7820.00"), currency=eur, call_customer=True,
                     notes=(reasons.call(Decimal("7820.00"), Decimal(5000)),), level=2,
-                    variant="businesslike"),
-        ReportEntry(123456, rem, Outcome.SKIPPED, "2005 Drukkerij Snelpers",
+                    tone=Tone.BUSINESSLIKE),
+        ReportEntry(123456, rem, Outcome.SKIPPED, who("2005", "Drukkerij Snelpers"),
                     reasons.NO_EMAIL, invoice_numbers=(f"{today.year}-0071",)),
-        ReportEntry(123456, rem, Outcome.SKIPPED, "2006 Hovenier Groen",
+        ReportEntry(123456, rem, Outcome.SKIPPED, who("2006", "Hovenier Groen"),
                     reasons.paused(today + timedelta(days=10), "levering betwist"),
                     invoice_numbers=(f"{today.year}-0090",)),
-        ReportEntry(123456, rem, Outcome.ALREADY_DONE, "2003 Restaurant De Molen",
+        ReportEntry(123456, rem, Outcome.ALREADY_DONE, who("2003", "Restaurant De Molen"),
                     reasons.interval(today - timedelta(days=3), today + timedelta(days=4), 7),
                     invoice_numbers=(f"{today.year}-0101",)),
-        ReportEntry(123456, conf, Outcome.FAILED, "1007 Café Het Hoekje",
+        ReportEntry(123456, conf, Outcome.FAILED, who("1007", "Café Het Hoekje"),
                     reasons.delivery_failed("mailer: connection reset"),
                     recipient="info@hethoekje.nl",
                     invoice_numbers=(f"{today.year}-0133",), amount=Decimal("96.00"),
                     currency=eur),
-        ReportEntry(123456, rem, Outcome.ALREADY_DONE, "2001 Kapsalon Knip & Krul",
+        ReportEntry(123456, rem, Outcome.ALREADY_DONE, who("2001", "Kapsalon Knip & Krul"),
                     reasons.ALREADY_DELIVERED),
     ]  # fmt: skip
     main.unreadable.append(

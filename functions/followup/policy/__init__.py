@@ -11,18 +11,18 @@ from dataclasses import replace
 from datetime import date
 
 from followup import reasons
-from followup.keys import mail_key, reminder_item
+from followup.keys import confirmation_item, mail_key, reminder_item
 from followup.model import DivisionData, MailKind, Mode, Plan, PlannedMail, Skip
+from followup.policy.balances import balances
 from followup.policy.bank_statements import hold_for_statements, statements_cutoff
 from followup.policy.calendar import is_working_day, next_working_day
+from followup.policy.confirmations import plan_confirmations, window_start
 from followup.policy.payments import (
     contradictions,
     next_watermark,
     part_paid_in_one_row,
-    plan_confirmations,
     settled_credit_notes,
     settled_invoices,
-    window_start,
 )
 from followup.policy.recipients import find_recipient
 from followup.policy.reminders import plan_reminders
@@ -32,6 +32,7 @@ from followup.policy.transit import with_transit
 __all__ = [
     "History",
     "Rules",
+    "balances",
     "candidate_items",
     "find_recipient",
     "hold_for_statements",
@@ -55,8 +56,9 @@ def candidate_items(data: DivisionData, rules: Rules, run_date: date) -> dict[Ma
     for line in data.open_items:
         reached = rules.policy.level_for((run_date - line.due_date).days)
         reminders.update(reminder_item(line.entry_id, n) for n in range(1, reached + 1))
+    settled = settled_invoices(data) + settled_credit_notes(data)
     return {
-        MailKind.CONFIRMATION: [r.id for r in settled_invoices(data) + settled_credit_notes(data)],
+        MailKind.CONFIRMATION: [confirmation_item(line.id) for line in settled],
         MailKind.REMINDER: sorted(reminders),
     }
 
@@ -91,7 +93,7 @@ def plan(
     else:
         # An invoice paid in part in this window is acknowledged, with its balance, by the
         # confirmation: it isn't also reminded in the same run.
-        just_paid = {line.item_id for mail in confirmations.mails for line in mail.lines}
+        just_paid = {line.entry_id for mail in confirmations.mails for line in mail.lines}
         just_paid |= {line.entry_id for line in part_paid_in_one_row(data, since, run_date)}
         reminders = _hold(data, plan_reminders(data, run_date, rules, history, just_paid),
                           doubtful)  # fmt: skip

@@ -47,11 +47,12 @@ class Standing:
 @dataclass(frozen=True)
 class Step:
     """What the customer's reminder today is: the invoices it lists, each at its level, and the
-    mail's tone level; or why it waits (`hold`), with the invoices that wait."""
+    mail's level (its tone's: the highest listed, or kept); or why it waits (`hold`), with the
+    invoices that wait."""
 
     listed: tuple[tuple[Standing, int], ...] = ()
     also: tuple[Standing, ...] = ()  # other overdue invoices the mail lists, not escalated
-    tone: int = 0
+    level: int = 0
     hold: str = ""
     waiting: tuple[str, ...] = ()  # invoice numbers due today that wait for a later mail
     act: bool = False  # the hold asks the owner to act (an unanswered final notice)
@@ -76,15 +77,17 @@ def next_step(
         return Step(hold=hold, waiting=tuple(i.invoice_number for i, _ in due))
     at_final = [(i, level) for i, level in due if final and level == final]
     listed = at_final or due
-    tone = max(level for _, level in listed)
+    mail_level = max(level for _, level in listed)
     if last is not None and last.entries & set(open_entries) and not at_final:
-        tone = max(tone, min(last.level, top - 1 if final else top))
+        mail_level = max(mail_level, min(last.level, top - 1 if final else top))
     waiting = tuple(i.invoice_number for i, level in due if (i, level) not in listed)
     escalated = {i.entry_id for i, _ in due}
-    also = () if at_final else tuple(
-        i for i in invoices if i.entry_id not in escalated and i.sent_level < top
+    also = (
+        ()
+        if at_final
+        else tuple(i for i in invoices if i.entry_id not in escalated and i.sent_level < top)
     )
-    return Step(listed=tuple(listed), also=also, tone=tone, waiting=waiting)
+    return Step(listed=tuple(listed), also=also, level=mail_level, waiting=waiting)
 
 
 def _hold(

@@ -1,4 +1,5 @@
-"""Payment confirmations: which money came in (or went back) and whom to thank for it.
+"""The payments in Exact's receivable lines: which money moved on which day, and which rows
+contradict every reading of Exact (pure). policy/confirmations.py thanks for what it finds.
 
 Exact keeps every item on the debtors account as a receivable line: invoices (type 20),
 credit notes (21) and bank/cash lines (40; money received is negative, a refund paid out
@@ -9,72 +10,49 @@ date the money arrived, also when the match was booked days later. See docs/exac
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from followup import reasons
-from followup.keys import mail_key
-from followup.model import (
-    DivisionData,
-    InvoiceLine,
-    MailKind,
-    Mode,
-    Plan,
-    PlannedMail,
-    Receivable,
-    Skip,
-    Watermark,
-)
-from followup.policy.recipients import contacts_of, find_recipient
-from followup.policy.rules import History, Rules, customer_of
-from followup.settings.rules import Policy
+from followup.exact.codes import ItemStatus, TransactionType
+from followup.model import DivisionData, Receivable
 
-INVOICE, CREDIT_NOTE, CASH = 20, 21, 40
-MATCHED = 50
+#: Per customer (account ID): why their payment rows can't be trusted, and the invoices.
+Doubts = dict[str, tuple[str, list[str]]]
 
 
-def window_start(watermark: Watermark | None, run_date: date, policy: Policy) -> date:
-    """The earliest payment date to confirm in this run.
-
-    A first run confirms only the look-back (default: yesterday), also while it takes more than
-    one run to read Exact's payment history. Later runs confirm every day since the last
-    successful run, plus matches booked late for payments up to `late_match_days` before it; the
-    ledger keeps anything from being confirmed twice.
-    """
-    if watermark is None:
-        return run_date - timedelta(days=policy.lookback_days)
-    if not watermark.complete:
-        return min(watermark.run_date, run_date) - timedelta(days=policy.lookback_days)
-    since = min(watermark.run_date, run_date)
-    return since - timedelta(days=policy.late_match_days)
-
-
-def paid_on(line: Receivable) -> date | None:
-    """The date money moved for a matched line: LastPaymentDate (a cash line: its own date)."""
-    if line.last_payment_date is not None:
-        return line.last_payment_date
+def payment_date_of(line: Receivable) -> date | None:
+    """The day money moved for a matched line: its payment date (a cash line: its own date)."""
+    if line.payment_date is not None:
+        return line.payment_date
     return line.invoice_date if line.is_cash else None
 
 
-def _matched(line: Receivable, kind: int) -> bool:
+def amount_dc(line: Receivable) -> Decimal:
+    """The line's amount in the division's currency (its own when Exact gave no AmountDC)."""
+    return line.amount_dc if line.amount_dc is not None else line.amount
+
+
+def _matched(line: Receivable, kind: TransactionType) -> bool:
     return (
         line.transaction_type == kind
-        and line.status == MATCHED
+        and line.status == ItemStatus.MATCHED
         and not line.is_reversal
-        and paid_on(line) is not None
+        and payment_date_of(line) is not None
     )
 
 
 def settled_invoices(data: DivisionData) -> list[Receivable]:
     """Invoice lines that were matched: paid in full, or the paid part of a split."""
-    return [r for r in data.payments if _matched(r, INVOICE) and r.amount > 0]
+    invoice = TransactionType.SALES_ENTRY
+    return [r for r in data.payments if _matched(r, invoice) and r.amount > 0]
 
 
 def settled_credit_notes(data: DivisionData) -> list[Receivable]:
     """Credit note lines that were matched (against an invoice, or refunded)."""
-    return [r for r in data.payments if _matched(r, CREDIT_NOTE) and r.amount < 0]
+    credit_note = TransactionType.SALES_CREDIT_NOTE
+    return [r for r in data.payments if _matched(r, credit_note) and r.amount < 0]
 
 
 def next_watermark(data: DivisionData, run_date: date, today: date | None = None) -> int:
@@ -85,24 +63,25 @@ def next_watermark(data: DivisionData, run_date: date, today: date | None = None
     deferred = [
         r.timestamp
         for r in data.payments
-        if r.timestamp and (day := paid_on(r)) is not None and run_date <= day <= today
+        if r.timestamp and (day := payment_date_of(r)) is not None and run_date <= day <= today
     ]
     return min(deferred) - 1 if deferred else data.next_watermark
 
 
-def contradictions(data: DivisionData, today: date) -> dict[str, tuple[str, list[str]]]:
+def contradictions(data: DivisionData, today: date) -> Doubts:
     """Customers whose payment rows contradict every reading of Exact, with the reason and the
     invoices: no thank-you is safe for them (a wrong one would be worse than none)."""
-    found: dict[str, tuple[str, list[str]]] = {}
+    found: Doubts = {}
     open_ids = {line.id for line in data.open_items}
     matched: dict[str, Decimal] = defaultdict(Decimal)
     for line in data.payments:
-        day = paid_on(line)
-        if line.status == MATCHED and line.transaction_type == INVOICE:
+        day = payment_date_of(line)
+        is_matched = line.status == ItemStatus.MATCHED
+        if is_matched and line.transaction_type == TransactionType.SALES_ENTRY:
             matched[line.entry_id] += line.amount
-        if day is not None and day > today and line.status == MATCHED:
+        if day is not None and day > today and is_matched:
             reason = reasons.payment_after_today(day)
-        elif line.status == MATCHED and line.id in open_ids:
+        elif is_matched and line.id in open_ids:
             reason = reasons.MATCHED_AND_OPEN
         else:
             continue
@@ -111,8 +90,8 @@ def contradictions(data: DivisionData, today: date) -> dict[str, tuple[str, list
             numbers.append(line.invoice_number)
     for line in data.payments:
         if (
-            line.transaction_type == INVOICE
-            and line.status == MATCHED
+            line.transaction_type == TransactionType.SALES_ENTRY
+            and line.status == ItemStatus.MATCHED
             and matched[line.entry_id] > abs(line.invoice_total)
         ):
             reason = reasons.OVERPAID
@@ -130,16 +109,16 @@ def part_paid_in_one_row(data: DivisionData, since: date, run_date: date) -> lis
     return [
         line
         for line in data.payments
-        if line.transaction_type == INVOICE
+        if line.transaction_type == TransactionType.SALES_ENTRY
         and line.is_open
         and line.entry_id not in split
-        and (day := paid_on(line)) is not None
+        and (day := payment_date_of(line)) is not None
         and since <= day < run_date
     ]
 
 
 @dataclass(frozen=True)
-class _Day:
+class Day:
     """What moved on one customer's account on one day."""
 
     received: Decimal = Decimal(0)  # cash in, in the division's currency
@@ -147,237 +126,23 @@ class _Day:
     credit_notes: bool = False  # a credit note was matched that day
 
 
-def _days(data: DivisionData) -> dict[tuple[str, date], _Day]:
-    days: dict[tuple[str, date], _Day] = defaultdict(_Day)
+def days_moved(data: DivisionData) -> dict[tuple[str, date], Day]:
+    """Per (account ID, day): the money received and paid back, and whether a credit note was
+    matched, from the matched lines among the payments."""
+    days: dict[tuple[str, date], Day] = defaultdict(Day)
     for line in data.payments:
-        day = paid_on(line)
-        if day is None or line.status != MATCHED:
+        day = payment_date_of(line)
+        if day is None or line.status != ItemStatus.MATCHED:
             continue
         key = (line.account_id, day)
         now = days[key]
-        amount = line.amount_dc if line.amount_dc is not None else line.amount
+        amount = amount_dc(line)
         if line.is_cash and (amount < 0) != line.is_reversal:
             # Money in is negative; its reversal, positive, nets it out on the same day.
-            days[key] = _Day(now.received - amount, now.refunded, now.credit_notes)
+            days[key] = Day(now.received - amount, now.refunded, now.credit_notes)
         elif line.is_cash:
             # A refund paid out is positive; its reversal, negative, nets it out.
-            days[key] = _Day(now.received, now.refunded + amount, now.credit_notes)
-        elif line.transaction_type == CREDIT_NOTE and not line.is_reversal:
-            days[key] = _Day(now.received, now.refunded, True)
+            days[key] = Day(now.received, now.refunded + amount, now.credit_notes)
+        elif line.transaction_type == TransactionType.SALES_CREDIT_NOTE and not line.is_reversal:
+            days[key] = Day(now.received, now.refunded, True)
     return days
-
-
-def plan_confirmations(
-    data: DivisionData,
-    run_date: date,
-    since: date,
-    rules: Rules,
-    history: History,
-    doubtful: Mapping[str, tuple[str, list[str]]] | None = None,
-) -> Plan:
-    """One thank-you per customer for the money received in [since, run_date); refunds too.
-    `doubtful`: the customers whose rows contradict every reading (`contradictions`)."""
-    covered = history.covered.get(MailKind.CONFIRMATION, set())
-    days = _days(data)
-    doubtful = contradictions(data, run_date) if doubtful is None else doubtful
-    skips: list[Skip] = [
-        Skip(data.division, MailKind.CONFIRMATION, customer_of(data, account_id), why,
-             tuple(numbers))
-        for account_id, (why, numbers) in sorted(doubtful.items())
-    ]  # fmt: skip
-    skips += [
-        Skip(
-            data.division, MailKind.CONFIRMATION, customer_of(data, line.account_id),
-            reasons.PART_PAYMENT_ONE_ROW, (line.invoice_number,),
-        )
-        for line in part_paid_in_one_row(data, since, run_date)
-        if line.account_id not in doubtful
-    ]  # fmt: skip
-    in_window = [
-        line
-        for line in settled_invoices(data) + settled_credit_notes(data)
-        if (day := paid_on(line)) is not None
-        and since <= day < run_date
-        and line.account_id not in doubtful
-    ]
-    by_credit_note, unclear = _by_credit_note(data, in_window)
-    payments: dict[str, list[Receivable]] = defaultdict(list)
-    refunds: dict[str, list[Receivable]] = defaultdict(list)
-    done: dict[str, list[str]] = defaultdict(list)
-    for line in in_window:
-        moved = days.get((line.account_id, paid_on(line) or run_date), _Day())
-        if line.id in covered:
-            done[line.account_id].append(line.invoice_number)
-        elif line.transaction_type == CREDIT_NOTE:
-            if moved.refunded > 0:
-                refunds[line.account_id].append(line)
-        elif line.id in by_credit_note or line.id in unclear:
-            reason = (
-                reasons.SETTLED_BY_CREDIT_NOTE
-                if line.id in by_credit_note
-                else reasons.CREDIT_NOTE_AND_PAYMENT
-            )
-            customer = customer_of(data, line.account_id)
-            numbers = (line.invoice_number,)
-            skips.append(Skip(data.division, MailKind.CONFIRMATION, customer, reason, numbers))
-        else:
-            payments[line.account_id].append(line)
-
-    remaining = _open_by_entry(data.open_items)
-    mails: list[PlannedMail] = []
-    groups = [(a, lines, False) for a, lines in sorted(payments.items())]
-    groups += [(a, lines, True) for a, lines in sorted(refunds.items())]
-    for account_id, lines, refund in groups:
-        planned = _mail(data, account_id, lines, remaining, rules, days, refund=refund)
-        if isinstance(planned, PlannedMail):
-            mails.append(planned)
-        else:
-            skips.append(planned)
-    return Plan(tuple(mails), tuple(skips), done_skips(data, MailKind.CONFIRMATION, done))
-
-
-def _by_credit_note(data: DivisionData, in_window: list[Receivable]) -> tuple[set[str], set[str]]:
-    """Which settled invoice lines a credit note settled (no thank-you), and which can't be told
-    apart from those paid with money (no thank-you either, said so).
-
-    Per customer and day: a credit note matched that day settles the invoice of its own amount,
-    one for one. A credit note left over settles the rest too when no money came in that day
-    (with cash rows in Exact, money received is a cash line); when money came in that covers
-    the rest, the rest was paid; otherwise, and always without cash rows, it is unclear.
-    """
-    days = _days(data)
-    cash_seen = any(line.is_cash for line in data.payments + data.open_items)
-    invoices: dict[tuple[str, date | None], list[Receivable]] = defaultdict(list)
-    credits: dict[tuple[str, date | None], list[Decimal]] = defaultdict(list)
-    for line in in_window:
-        key = (line.account_id, paid_on(line))
-        if line.transaction_type == INVOICE:
-            invoices[key].append(line)
-        elif line.transaction_type == CREDIT_NOTE:
-            credits[key].append(-line.amount)
-    settled: set[str] = set()
-    unclear: set[str] = set()
-    for key, amounts in credits.items():
-        rest = []
-        for line in sorted(invoices.get(key, []), key=lambda x: x.id):
-            if line.amount in amounts:
-                amounts.remove(line.amount)
-                settled.add(line.id)
-            else:
-                rest.append(line)
-        if not amounts or not rest:
-            continue
-        received = days.get((key[0], key[1] or date.min), _Day()).received
-        if cash_seen and received <= 0:
-            settled |= {line.id for line in rest}
-        elif not (cash_seen and received >= sum((_dc(x) for x in rest), Decimal(0))):
-            unclear |= {line.id for line in rest}
-    return settled, unclear
-
-
-def _mail(
-    data: DivisionData,
-    account_id: str,
-    lines: list[Receivable],
-    remaining: Mapping[str, Decimal],
-    rules: Rules,
-    days: Mapping[tuple[str, date], _Day],
-    *,
-    refund: bool,
-) -> PlannedMail | Skip:
-    customer = customer_of(data, account_id)
-    invoice_lines = _lines(lines, remaining, refund=refund)
-    numbers = tuple(line.invoice_number for line in invoice_lines)
-    recipient, why = find_recipient(data, account_id, contacts_of(lines), rules.languages)
-    if recipient is None:
-        return Skip(data.division, MailKind.CONFIRMATION, customer, why, numbers)
-    account = data.accounts.get(account_id)
-    settings = rules.confirmations
-    mode = rules.modes.for_kind(MailKind.CONFIRMATION)
-    notes: list[str] = []
-    variant: str = settings.variant_for(customer.code, account.classification if account else None)
-    pay_days = sorted({d for line in lines if (d := paid_on(line)) is not None})
-    received = sum((days.get((account_id, d), _Day()).received for d in pay_days), Decimal(0))
-    received = received or sum((_dc(line) for line in lines), Decimal(0))
-    if refund:
-        variant = "refund"
-    elif received >= settings.large_payment:
-        variant, mode = "personal", Mode.DRAFT
-        notes.append(reasons.large_payment(received))
-    since = account.first_invoice if account else None
-    # Welcome only a customer whose oldest invoice is among these, and recent.
-    first_time = bool(
-        since
-        and not refund
-        and since >= min(line.invoice_date for line in lines)
-        and (pay_days[0] - since).days <= settings.welcome_within_days
-    )
-    item_ids = tuple(sorted(line.id for line in lines))
-    kind_text = "refund" if refund else "payment"
-    return PlannedMail(
-        key=mail_key(data.division, MailKind.CONFIRMATION, customer.code, 0, item_ids),
-        division=data.division,
-        kind=MailKind.CONFIRMATION,
-        mode=mode,
-        customer=customer,
-        recipient=recipient,
-        lines=invoice_lines,
-        item_ids=item_ids,
-        variant=variant,
-        reason=f"{kind_text} for {', '.join(numbers)}",
-        first_time=first_time,
-        customer_since=None if first_time or refund else since,
-        notes=tuple(notes),
-    )
-
-
-def _dc(line: Receivable) -> Decimal:
-    return line.amount_dc if line.amount_dc is not None else line.amount
-
-
-def _open_by_entry(open_items: Iterable[Receivable]) -> dict[str, Decimal]:
-    totals: dict[str, Decimal] = defaultdict(Decimal)
-    for line in open_items:
-        if line.is_open:
-            totals[line.entry_id] += line.amount
-    return totals
-
-
-def _lines(
-    lines: list[Receivable], remaining: Mapping[str, Decimal], *, refund: bool
-) -> tuple[InvoiceLine, ...]:
-    """One line per invoice (or credit note): what moved now, and what is still open of it."""
-    by_entry: dict[str, list[Receivable]] = defaultdict(list)
-    for line in lines:
-        by_entry[line.entry_id].append(line)
-    result = []
-    for entry_id, parts in by_entry.items():
-        first = parts[0]
-        dates = [d for p in parts if (d := paid_on(p)) is not None]
-        amount = sum((p.amount for p in parts), Decimal(0))
-        result.append(
-            InvoiceLine(
-                item_id=entry_id,
-                invoice_number=first.invoice_number,
-                invoice_date=first.invoice_date,
-                due_date=first.due_date,
-                amount=-amount if refund else amount,
-                currency=first.currency,
-                invoice_total=-first.invoice_total if refund else first.invoice_total,
-                remaining=Decimal(0) if refund else remaining.get(entry_id, Decimal(0)),
-                payment_date=max(dates) if dates else None,
-                description=first.description,
-            )
-        )
-    return tuple(sorted(result, key=lambda line: (line.invoice_date, line.invoice_number)))
-
-
-def done_skips(
-    data: DivisionData, kind: MailKind, numbers: Mapping[str, list[str]]
-) -> tuple[Skip, ...]:
-    """Report lines for mails an earlier run already delivered."""
-    reason = reasons.ALREADY_DELIVERED
-    return tuple(
-        Skip(data.division, kind, customer_of(data, account_id), reason, tuple(nums))
-        for account_id, nums in sorted(numbers.items())
-    )

@@ -14,6 +14,7 @@ from decimal import Decimal
 from urllib.parse import quote
 
 from followup import reasons
+from followup.exact.codes import TransactionType
 from followup.keys import mail_key, reminder_item
 from followup.model import (
     Customer,
@@ -26,13 +27,17 @@ from followup.model import (
     Receivable,
     Recipient,
     Skip,
+    Tone,
 )
 from followup.policy.escalation import Standing, Step, next_step
-from followup.policy.payments import CASH, CREDIT_NOTE, INVOICE, done_skips
 from followup.policy.recipients import contacts_of, find_recipient
-from followup.policy.rules import History, Rules, customer_of
+from followup.policy.rules import History, Rules, customer_of, done_skips
 from followup.policy.wik import collection_costs
-from followup.settings.rules import TONES
+
+#: The tones in rising firmness (the order Tone lists them in).
+_FIRMNESS = tuple(Tone)
+#: What an account's open lines hold that waits to be matched: money received, a credit note.
+_UNMATCHED_CREDIT = (TransactionType.CASH_FLOW, TransactionType.SALES_CREDIT_NOTE)
 
 
 @dataclass(frozen=True)
@@ -65,9 +70,7 @@ def plan_reminders(
         account = data.accounts.get(account_id)
         last = history.last_reminders.get(account.code if account else "")
         open_entries = {line.entry_id for line in lines if line.is_open}
-        step = next_step(
-            [i.standing for i in invoices], last, open_entries, run_date, rules.policy
-        )
+        step = next_step([i.standing for i in invoices], last, open_entries, run_date, rules.policy)
         customer = customer_of(data, account_id)
         if step.hold:
             hold = Skip(data.division, MailKind.REMINDER, customer, step.hold, step.waiting)
@@ -101,7 +104,7 @@ def _overdue(
     covered = history.covered.get(MailKind.REMINDER, set())
     by_entry: dict[str, list[Receivable]] = defaultdict(list)
     for line in lines:
-        if line.transaction_type == INVOICE and line.amount > 0:
+        if line.transaction_type == TransactionType.SALES_ENTRY and line.amount > 0:
             by_entry[line.entry_id].append(line)
     result = []
     for entry_id, parts in by_entry.items():
@@ -126,7 +129,7 @@ def _overdue(
         result.append(
             _Invoice(
                 line=InvoiceLine(
-                    item_id=entry_id,
+                    entry_id=entry_id,
                     invoice_number=first.invoice_number,
                     invoice_date=first.invoice_date,
                     due_date=first.due_date,
@@ -180,7 +183,7 @@ def _mail(
     unmatched = [
         line.amount
         for line in lines
-        if line.is_open and line.amount < 0 and line.transaction_type in (CASH, CREDIT_NOTE)
+        if line.is_open and line.amount < 0 and line.transaction_type in _UNMATCHED_CREDIT
     ]
     credit = -sum(unmatched, Decimal(0))
     if credit > 0:
@@ -200,7 +203,7 @@ def _compose_plan(
     rules: Rules,
 ) -> PlannedMail:
     policy = rules.policy
-    settings = policy.levels[step.tone - 1]
+    settings = policy.levels[step.level - 1]
     by_entry = {i.standing.entry_id: i for i in invoices}
     listed = [(by_entry[standing.entry_id], level) for standing, level in step.listed]
     total_dc = sum((i.outstanding_dc for i in invoices), Decimal(0))  # the customer's whole debt
@@ -212,14 +215,15 @@ def _compose_plan(
     if call:
         mode = Mode.DRAFT
         notes.append(reasons.call(total_dc, policy.tiers.call_above))
-    if total_dc >= policy.tiers.formal_from and TONES.index(tone) < TONES.index("businesslike"):
-        tone = "businesslike"
+    formal = Tone.BUSINESSLIKE
+    if total_dc >= policy.tiers.formal_from and _FIRMNESS.index(tone) < _FIRMNESS.index(formal):
+        tone = formal
         notes.append(reasons.formal_tone(total_dc, policy.tiers.formal_from))
-    if step.tone > max(level for _, level in listed):
-        notes.append(reasons.tone_kept(step.tone))
-    item_ids = tuple(sorted(reminder_item(i.line.item_id, level) for i, level in listed))
+    if step.level > max(level for _, level in listed):
+        notes.append(reasons.tone_kept(step.level))
+    item_ids = tuple(sorted(reminder_item(i.line.entry_id, level) for i, level in listed))
     return PlannedMail(
-        key=mail_key(data.division, MailKind.REMINDER, customer.code, step.tone, item_ids),
+        key=mail_key(data.division, MailKind.REMINDER, customer.code, step.level, item_ids),
         division=data.division,
         kind=MailKind.REMINDER,
         mode=mode,
@@ -227,9 +231,9 @@ def _compose_plan(
         recipient=recipient,
         lines=_lines(listed, [by_entry[x.entry_id] for x in step.also]),
         item_ids=item_ids,
-        level=step.tone,
-        variant=tone,
-        reason=f"{len(listed)} invoice(s) due for a reminder, tone level {step.tone}",
+        level=step.level,
+        tone=tone,
+        reason=f"{len(listed)} invoice(s) due for a reminder, tone level {step.level}",
         pay_within_days=settings.pay_within_days,
         collection_costs=collection_costs(principal_dc) if settings.collection_costs else None,
         call_customer=call,

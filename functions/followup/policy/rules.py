@@ -1,12 +1,14 @@
-"""What policy is given besides the data: the settings it obeys and the history it respects."""
+"""What policy is given besides the data (the settings it obeys and the history it respects),
+and the customer and report lines it names in its answer."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from followup.model import Customer, DivisionData, LastReminder, MailKind, Pause
+from followup import reasons
+from followup.model import Customer, DivisionData, LastReminder, MailKind, Pause, Skip
 from followup.settings import Languages, Modes
 from followup.settings.rules import Confirmations, Policy, Suppress
 
@@ -49,3 +51,14 @@ def customer_of(data: DivisionData, account_id: str) -> Customer:
     if account is None:
         return Customer(account_id, "?", f"unknown account {account_id}")
     return Customer(account_id, account.code, account.name)
+
+
+def done_skips(
+    data: DivisionData, kind: MailKind, numbers: Mapping[str, Sequence[str]]
+) -> tuple[Skip, ...]:
+    """Report lines for mails an earlier run already delivered."""
+    reason = reasons.ALREADY_DELIVERED
+    return tuple(
+        Skip(data.division, kind, customer_of(data, account_id), reason, tuple(nums))
+        for account_id, nums in sorted(numbers.items())
+    )

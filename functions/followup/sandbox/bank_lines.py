@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from followup.exact.codes import TransactionType
 from followup.exact.contract import contract
-from followup.sandbox.records import CASH_FLOW
 
 if TYPE_CHECKING:  # the division module imports this one
     from followup.sandbox.division import Division
@@ -54,7 +54,7 @@ def bank_entry_lines(division: Division, _: list[Division]) -> list[Row]:
     however matches split them), and the statement lines imported apart."""
     rows: dict[str, Row] = {}
     for line in division.lines:
-        if line.transaction_type != CASH_FLOW or line.transaction_entry_id in rows:
+        if line.transaction_type != TransactionType.CASH_FLOW or line.transaction_entry_id in rows:
             continue
         account = division.accounts[line.account_id]
         row = _row(division.code, line.transaction_entry_id, line.entry_number or 0,

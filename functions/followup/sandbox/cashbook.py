@@ -21,8 +21,9 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
+from followup.exact.codes import ItemStatus, TransactionType
 from followup.sandbox.matching import LineBook, aware, sum_of, when
-from followup.sandbox.records import CASH_FLOW, OPEN, PROCESSED, SELECTED, LineRecord
+from followup.sandbox.records import LineRecord
 
 Part = tuple[str, Decimal]  # (TransactionEntryID of an invoice or credit note, amount to match)
 
@@ -92,7 +93,7 @@ class CashBook(LineBook):
         the receipt's date, their Modified and Timestamp those of this booking."""
         with self._lock:
             cash = self._line(cash_line_id)
-            if cash.transaction_type != CASH_FLOW or not cash.is_open:
+            if cash.transaction_type != TransactionType.CASH_FLOW or not cash.is_open:
                 raise ValueError(f"line {cash_line_id} is not an open cash line")
             changed: list[LineRecord] = []
             self._match_cash(cash, parts, changed)
@@ -106,7 +107,7 @@ class CashBook(LineBook):
         Returns the reversal line's ID."""
         with self._lock:
             cash = self._line(cash_line_id)
-            if cash.transaction_type != CASH_FLOW or cash.is_reversal:
+            if cash.transaction_type != TransactionType.CASH_FLOW or cash.is_reversal:
                 raise ValueError(f"line {cash_line_id} is not a bank entry line to reverse")
             entry = [x for x in self.lines if x.transaction_entry_id == cash.transaction_entry_id]
             groups = {x.match_id for x in entry if x.match_id is not None}
@@ -157,11 +158,15 @@ class CashBook(LineBook):
         """Direct debit: the entry's open lines are selected for collection (Status 30) or the
         collection is processed (40): the money is on its way, not yet received."""
         with self._lock:
-            lines = [x for x in self._open_lines(entry_id) if x.status in (OPEN, SELECTED)]
+            lines = [
+                x
+                for x in self._open_lines(entry_id)
+                if x.status in (ItemStatus.OPEN, ItemStatus.SELECTED)
+            ]
             if not lines:
                 raise ValueError(f"entry {entry_id} has nothing left to collect")
             for line in lines:
-                line.status = PROCESSED if processed else SELECTED
+                line.status = ItemStatus.PROCESSED if processed else ItemStatus.SELECTED
             self._stamp_all(lines, when(booked_at, day))
 
     # --- the mechanics --------------------------------------------------------------------
@@ -215,9 +220,11 @@ class CashBook(LineBook):
         group += self._take_line(cash, -sum_of(group), changed)
         self._match_group(group, paid_on)
         self._note_remainders(group, paid_on, changed)
-        entries = {x.transaction_entry_id for x in group if x.transaction_type != CASH_FLOW}
+        entries = {
+            x.transaction_entry_id for x in group if x.transaction_type != TransactionType.CASH_FLOW
+        }
         if len(entries) == 1:
-            settled = next(x for x in group if x.transaction_type != CASH_FLOW)
+            settled = next(x for x in group if x.transaction_type != TransactionType.CASH_FLOW)
             for line in [*group, cash]:
-                if line.transaction_type == CASH_FLOW:
+                if line.transaction_type == TransactionType.CASH_FLOW:
                     line.your_ref = settled.your_ref

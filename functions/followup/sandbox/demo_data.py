@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from followup.exact.codes import ItemStatus, TransactionType
 from followup.sandbox import demo_customers as roles
 from followup.sandbox.demo_customers import CUSTOMERS, SUPPLIERS, DemoCustomer
 from followup.sandbox.demo_invoices import InvoiceBook, at
 from followup.sandbox.division import Division
-from followup.sandbox.records import CASH_FLOW, MATCHED, RECEIVABLE
+from followup.sandbox.records import RECEIVABLE
 from followup.sandbox.state import SandboxState
 
 SEED = 2026
@@ -167,14 +168,14 @@ def settled_by_money(div: Division, day: date) -> list[str]:
     groups = {
         line.match_id
         for line in div.lines
-        if line.transaction_type == CASH_FLOW and line.invoice_date == day
-        and line.status == MATCHED and not line.is_reversal
+        if line.transaction_type == TransactionType.CASH_FLOW and line.invoice_date == day
+        and line.status == ItemStatus.MATCHED and not line.is_reversal
     }  # fmt: skip
     return [
         line.id
         for line in div.lines
-        if line.line_type == RECEIVABLE and line.transaction_type != CASH_FLOW
-        and line.status == MATCHED and line.match_id in groups
+        if line.line_type == RECEIVABLE and line.transaction_type != TransactionType.CASH_FLOW
+        and line.status == ItemStatus.MATCHED and line.match_id in groups
     ]  # fmt: skip
 
 

@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from followup.exact.codes import ItemStatus, TransactionType
 from followup.sandbox.demo_customers import DESCRIPTIONS, DUTCH_DESCRIPTION
 from followup.sandbox.demo_data import DemoFacts, seed_demo
 from followup.sandbox.demo_invoices import at
 from followup.sandbox.division import Division
 from followup.sandbox.matching import sum_of
-from followup.sandbox.records import PROCESSED, RECEIVABLE, SALES_ENTRY, AccountRecord, LineRecord
+from followup.sandbox.records import RECEIVABLE, AccountRecord, LineRecord
 from followup.sandbox.state import SandboxState
 
 PROMPT, LATE, SLOW = "prompt", "late", "slow"
@@ -142,7 +143,7 @@ class DemoDays:
                 for act in script[overdue]:
                     self._schedule(line.transaction_entry_id, line.due_date, act, start)
                 overdue += 1
-            elif line.status == PROCESSED:  # a direct debit on its way: the money arrives
+            elif line.status == ItemStatus.PROCESSED:  # a direct debit on its way: it arrives
                 self._schedule(line.transaction_entry_id, start, Act(0), start)
             else:
                 self._plan_by_habit(customer, line.transaction_entry_id, line.due_date, start)
@@ -207,7 +208,7 @@ def _invoices(division: Division) -> dict[str, list[LineRecord]]:
     line each, the open one when there is one (a payment in part split the rest off)."""
     found: dict[str, dict[str, LineRecord]] = defaultdict(dict)
     for line in division.lines:
-        if line.line_type != RECEIVABLE or line.transaction_type != SALES_ENTRY:
+        if line.line_type != RECEIVABLE or line.transaction_type != TransactionType.SALES_ENTRY:
             continue
         if line.invoice_amount <= 0:
             continue

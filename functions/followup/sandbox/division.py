@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
+from followup.exact.codes import TransactionType
 from followup.sandbox.bank_lines import OWN_ENTRIES, StatementLine
 from followup.sandbox.cashbook import CashBook
 from followup.sandbox.documents import DocumentRecord, invoice_document, with_files
@@ -16,11 +17,8 @@ from followup.sandbox.matching import aware
 from followup.sandbox.readings import Readings
 from followup.sandbox.records import (
     PAYABLE,
-    PURCHASE_ENTRY,
     RATES,
     RECEIVABLE,
-    SALES_CREDIT_NOTE,
-    SALES_ENTRY,
     AccountRecord,
     ContactRecord,
     LineRecord,
@@ -124,7 +122,7 @@ class Division(CashBook):
         """Book a sales invoice (a credit note, TransactionType 21, when negative) as one open
         line; returns the entry's ID (the lines' TransactionEntryID). It gets a document with
         the invoice's PDF unless `with_document` is False (booked outside the sales module)."""
-        kind = SALES_CREDIT_NOTE if amount < 0 else SALES_ENTRY
+        kind = TransactionType.SALES_CREDIT_NOTE if amount < 0 else TransactionType.SALES_ENTRY
         with self._lock:
             entry_id = self._book(
                 account_id, number, invoice_date, due_date, amount, currency, description,
@@ -162,7 +160,7 @@ class Division(CashBook):
         Its amount is stored negative (money owed by the division; the sign is unverified)."""
         return self._book(
             account_id, number, invoice_date, due_date, -abs(amount), "EUR", description,
-            None, "", booked_at, False, PURCHASE_ENTRY, PAYABLE,
+            None, "", booked_at, False, TransactionType.PURCHASE_ENTRY, PAYABLE,
         )  # fmt: skip
 
     def _book(

@@ -12,15 +12,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from followup.clock import AMSTERDAM
-from followup.sandbox.records import (
-    CASH_FLOW,
-    MATCHED,
-    OPEN,
-    RECEIVABLE,
-    AccountRecord,
-    LineRecord,
-    at_amsterdam,
-)
+from followup.exact.codes import ItemStatus, TransactionType
+from followup.sandbox.records import RECEIVABLE, AccountRecord, LineRecord, at_amsterdam
 
 FIRST_TIMESTAMP = 100_001
 FIRST_BANK_ENTRY = 26_200_001
@@ -85,7 +78,7 @@ class LineBook:
         self._matches += 1
         end = max(line.invoice_date for line in lines)
         for line in lines:
-            line.status, line.fully_paid, line.match_id = MATCHED, True, self._matches
+            line.status, line.fully_paid, line.match_id = ItemStatus.MATCHED, True, self._matches
             line.last_payment_date, line.end_date = paid_on, end
 
     def _note_remainders(
@@ -103,11 +96,16 @@ class LineBook:
         matched (or none)."""
         changed: list[LineRecord] = []
         for line in list(lines):
-            line.status, line.fully_paid, line.match_id, line.end_date = OPEN, False, None, None
+            line.status, line.fully_paid, line.match_id, line.end_date = (
+                ItemStatus.OPEN,
+                False,
+                None,
+                None,
+            )
             remember(changed, line)
         for entry_id in {line.transaction_entry_id for line in changed}:
             entry = [x for x in self.lines if x.transaction_entry_id == entry_id]
-            paid = [x.last_payment_date for x in entry if x.status == MATCHED]
+            paid = [x.last_payment_date for x in entry if x.status == ItemStatus.MATCHED]
             last = max((day for day in paid if day is not None), default=None)
             for line in entry:
                 if line.is_open and line.last_payment_date != last:
@@ -129,7 +127,7 @@ class LineBook:
         placeholder = datetime.min.replace(tzinfo=AMSTERDAM)  # set by _stamp_all
         line = LineRecord(
             self.new_guid(), self.new_guid(), self.new_guid(), account_id, None, None, day, day,
-            money, like.currency if like else "EUR", money, CASH_FLOW,
+            money, like.currency if like else "EUR", money, TransactionType.CASH_FLOW,
             like.line_type if like else RECEIVABLE, "", "", is_reversal, created=placeholder,
             modified=placeholder, entry_number=self._bank_entries,
         )  # fmt: skip

@@ -17,10 +17,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Literal
 
-from followup.sandbox.records import CASH_FLOW, MATCHED
+from followup.exact.codes import ItemStatus, TransactionType
+from followup.sandbox.records import RECEIVABLE
 
 Row = dict[str, object]
-IN_TRANSIT = (30, 40)
+IN_TRANSIT = (ItemStatus.SELECTED, ItemStatus.PROCESSED)
 
 
 @dataclass
@@ -35,11 +36,17 @@ class Readings:
 def shown(readings: Readings, rows: list[Row]) -> list[Row]:
     """Receivable line rows (built with every field) as this reading shows them."""
     if not readings.cash_rows:
-        rows = [r for r in rows if not (r["LineType"] == 20 and r["TransactionType"] == CASH_FLOW)]
+        rows = [
+            r
+            for r in rows
+            if not (
+                r["LineType"] == RECEIVABLE and r["TransactionType"] == TransactionType.CASH_FLOW
+            )
+        ]
     if readings.partial == "one_row":
         rows = _one_row_per_term(rows)
     if readings.in_transit == "amount":
-        rows = [r | {"Status": 20} if r["Status"] in IN_TRANSIT else r for r in rows]
+        rows = [r | {"Status": ItemStatus.OPEN} if r["Status"] in IN_TRANSIT else r for r in rows]
     return rows
 
 
@@ -48,13 +55,13 @@ def _one_row_per_term(rows: list[Row]) -> list[Row]:
     payment date, or matched in full."""
     groups: dict[object, list[Row]] = defaultdict(list)
     for row in rows:
-        if row["LineType"] == 20 and row["TransactionType"] != CASH_FLOW:
+        if row["LineType"] == RECEIVABLE and row["TransactionType"] != TransactionType.CASH_FLOW:
             groups[row["TransactionEntryID"]].append(row)
     merged = {entry: _merged(parts) for entry, parts in groups.items() if len(parts) > 1}
     result: list[Row] = []
     emitted: set[object] = set()
     for row in rows:
-        entry = row["TransactionEntryID"] if row["LineType"] == 20 else None
+        entry = row["TransactionEntryID"] if row["LineType"] == RECEIVABLE else None
         if entry not in merged:
             result.append(row)
         elif entry not in emitted:
@@ -64,15 +71,15 @@ def _one_row_per_term(rows: list[Row]) -> list[Row]:
 
 
 def _merged(parts: list[Row]) -> Row:
-    open_parts = [p for p in parts if p["Status"] != MATCHED]
-    matched = [p for p in parts if p["Status"] == MATCHED]
+    open_parts = [p for p in parts if p["Status"] != ItemStatus.MATCHED]
+    matched = [p for p in parts if p["Status"] == ItemStatus.MATCHED]
     base = dict(open_parts[0] if open_parts else parts[0])
     counted = open_parts or parts
     paid = [p["LastPaymentDate"] for p in matched if p["LastPaymentDate"] is not None]
     base.update(
         AmountFC=sum(p["AmountFC"] for p in counted),  # type: ignore[misc]
         AmountDC=sum(p["AmountDC"] for p in counted),  # type: ignore[misc]
-        Status=base["Status"] if open_parts else MATCHED,
+        Status=base["Status"] if open_parts else ItemStatus.MATCHED,
         IsFullyPaid=not open_parts,
         LastPaymentDate=max(paid) if paid else None,  # type: ignore[type-var]
         Timestamp=max(p["Timestamp"] for p in parts),  # type: ignore[type-var]

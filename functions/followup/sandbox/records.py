@@ -7,19 +7,10 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from followup.clock import AMSTERDAM
+from followup.exact.codes import ItemStatus
 
-# Status of a payment term: open, selected for a direct-debit collection, collection processed
-# (the money is on its way: ReceivablesList's AmountInTransit), matched.
-OPEN = 20
-SELECTED = 30
-PROCESSED = 40
-MATCHED = 50
-UNMATCHED = frozenset({OPEN, SELECTED, PROCESSED})  # an outstanding item: may still be matched
-# TransactionType: the kind of entry a line belongs to.
-SALES_ENTRY = 20
-SALES_CREDIT_NOTE = 21
-PURCHASE_ENTRY = 30
-CASH_FLOW = 40  # a bank or cash entry line on the debtors (or creditors) account
+# An outstanding item: may still be matched (Exact's codes: followup/exact/codes.py).
+UNMATCHED = frozenset({ItemStatus.OPEN, ItemStatus.SELECTED, ItemStatus.PROCESSED})
 RECEIVABLE = 20  # LineType of a receivable payment term
 PAYABLE = 22
 # Fixed rates to the division currency (EUR) for foreign-currency invoices.
@@ -82,7 +73,7 @@ class LineRecord:
     created: datetime
     modified: datetime
     timestamp: int = 0
-    status: int = OPEN
+    status: int = ItemStatus.OPEN
     fully_paid: bool = False
     last_payment_date: date | None = None
     end_date: date | None = None

@@ -7,13 +7,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
 
+from followup.exact.codes import ItemStatus, TransactionType
 from followup.sandbox.division import Division
 from followup.sandbox.documents import DocumentRecord
 from followup.sandbox.matching import FIRST_TIMESTAMP
 from followup.sandbox.readings import shown
 from followup.sandbox.records import (
-    CASH_FLOW,
-    MATCHED,
     RECEIVABLE,
     AccountRecord,
     ContactRecord,
@@ -126,10 +125,10 @@ def receivables_list(division: Division, _: list[Division]) -> list[Row]:
     raw = [line_row(division, line) for line in division.lines if line.line_type == RECEIVABLE]
     for row in shown(own_status, raw):
         status = row["Status"]
-        if status == MATCHED:
+        if status == ItemStatus.MATCHED:
             continue
-        transit = row["AmountFC"] if status in (30, 40) else 0
-        cash = row["TransactionType"] == CASH_FLOW
+        transit = row["AmountFC"] if status in (ItemStatus.SELECTED, ItemStatus.PROCESSED) else 0
+        cash = row["TransactionType"] == TransactionType.CASH_FLOW
         report.append({
             "HID": row["Timestamp"], "AccountCode": row["AccountCode"],
             "AccountId": row["Account"], "AccountName": row["AccountName"],

@@ -12,6 +12,8 @@ from pydantic import EmailStr, Field, field_validator, model_validator
 
 from followup.settings.section import Section
 
+GMAIL_SECRET_ENV = "FOLLOWUP_GMAIL_CLIENT_SECRET"  # noqa: S105 - the name of a variable
+
 
 class FileTokens(Section):
     """Exact tokens in a local JSON file (the embedded default)."""

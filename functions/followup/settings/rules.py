@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import EmailStr, Field, field_validator, model_validator
+from pydantic import BeforeValidator, EmailStr, Field, field_validator, model_validator
 
-from followup.model import Mode
+from followup.model import Mode, Tone, Variant
 from followup.settings.section import Section
 
-Tone = Literal["friendly", "businesslike", "final"]
-Variant = Literal["standard", "informal", "upsell"]
-TONES: tuple[str, ...] = ("friendly", "businesslike", "final")
+#: The confirmation variants the settings choose per customer; policy chooses the others
+#: (personal for a large payment, refund for money paid back).
+CHOSEN_VARIANTS = (Variant.STANDARD, Variant.INFORMAL, Variant.UPSELL)
 
+
+def _chosen_variant(value: object) -> object:
+    """Only a variant the settings may choose, refused in the words pydantic uses elsewhere."""
+    if value not in CHOSEN_VARIANTS:
+        *first, last = (repr(v.value) for v in CHOSEN_VARIANTS)
+        raise ValueError(f"Input should be {', '.join(first)} or {last}")
+    return value
+
+
+ChosenVariant = Annotated[Variant, BeforeValidator(_chosen_variant)]
 
 FINAL_TERM_DAYS = 14  # art. 6:96 lid 6 BW: the notice before collection costs gives 14 days
 
@@ -28,9 +38,9 @@ class Level(Section):
 
 
 DEFAULT_LEVELS = (
-    Level(days=7, tone="friendly"),
-    Level(days=21, tone="businesslike"),
-    Level(days=35, tone="final", pay_within_days=14, collection_costs=True),
+    Level(days=7, tone=Tone.FRIENDLY),
+    Level(days=21, tone=Tone.BUSINESSLIKE),
+    Level(days=35, tone=Tone.FINAL, pay_within_days=14, collection_costs=True),
 )
 
 
@@ -75,14 +85,14 @@ class Policy(Section):
             raise ValueError("levels must have rising, distinct `days`")
         last = len(levels)
         for n, level in enumerate(levels, start=1):
-            if level.tone == "final" and n != last:
+            if level.tone == Tone.FINAL and n != last:
                 raise ValueError(f"levels[{n}]: only the last level can be the final notice")
-            if level.collection_costs and level.tone != "final":
+            if level.collection_costs and level.tone != Tone.FINAL:
                 raise ValueError(
                     f'levels[{n}].collection_costs: only the final notice (tone "final") may '
                     "state collection costs"
                 )
-        if levels[-1].tone == "final":
+        if levels[-1].tone == Tone.FINAL:
             if last == 1:
                 raise ValueError(
                     "levels[1]: the first reminder can't be the final notice; add a friendlier "
@@ -98,7 +108,7 @@ class Policy(Section):
     @property
     def final_level(self) -> int:
         """The level of the final notice (the last level, when its tone is "final"); 0: none."""
-        return len(self.levels) if self.levels[-1].tone == "final" else 0
+        return len(self.levels) if self.levels[-1].tone == Tone.FINAL else 0
 
     def level_for(self, days_overdue: int) -> int:
         """The level (1-based) an invoice this many days overdue has reached; 0 for none."""
@@ -108,7 +118,7 @@ class Policy(Section):
 class VariantRule(Section):
     """Customers (by code or Exact classification) who get a confirmation variant."""
 
-    variant: Variant
+    variant: ChosenVariant
     customers: list[str] = Field(default_factory=list)
     classifications: list[str] = Field(default_factory=list)
 
@@ -116,7 +126,7 @@ class VariantRule(Section):
 class Confirmations(Section):
     """How payment confirmations are written."""
 
-    default_variant: Variant = "standard"
+    default_variant: ChosenVariant = Variant.STANDARD
     rules: list[VariantRule] = Field(default_factory=list)  # the first that matches wins
     upsell: dict[str, str] = Field(default_factory=dict)  # the offer paragraph, per language
     large_payment: Decimal = Field(default=Decimal(5000), ge=0)  # personal variant, drafted
@@ -124,7 +134,8 @@ class Confirmations(Section):
 
     @model_validator(mode="after")
     def _upsell_needs_text(self) -> Confirmations:
-        wants = self.default_variant == "upsell" or any(r.variant == "upsell" for r in self.rules)
+        upsell = Variant.UPSELL
+        wants = self.default_variant == upsell or any(r.variant == upsell for r in self.rules)
         if wants and not any(text.strip() for text in self.upsell.values()):
             raise ValueError("the upsell variant needs an offer paragraph: confirmations.upsell")
         return self

@@ -1,140 +1,210 @@
-"""The claim documents of the Firestore ledger: who may deliver a mail, and what became of it.
+"""The claims of the Firestore ledger (the Ledger port), `{prefix}claims/{key}`.
 
-- A claim is the creation of `{prefix}claims/{key}` (`create()` is atomic): a second creator
-  gets AlreadyExists and has not claimed.
-- A claim whose outcome is a plain `failed` may be claimed again: the new claim replaces it in
-  one `update()` fenced on the version read (firestore_fence.py). Of racing reclaimers exactly
-  one lands, and a crash leaves the failed claim or the new one, never something in between.
-- `complete()` and `release()` write only over the version of the claim this ledger created or
-  last read (`claim` and `unfinished` remember it). A run that stalled past its lease and wakes
-  up finds its successor's claim there instead: it records that and overwrites nothing.
+A claim is created with the items it covers and a snapshot (recipient, subject, amount,
+currency); a second creator gets AlreadyExists: not claimed. A plain `failed` claim is replaced
+by one fenced write; an outcome or a release is written only over the version of the claim this
+run created or read (claim_writes.py). A claim is taken only while the run still holds its
+division's lease (`FirestoreConnection.guard`).
 
-Callers wrap these calls: Firestore's own errors come out as they are.
+Queries: `covered` uses `cover` array-contains-any (single-field index); `unfinished` equality
+on division + pending; `last_reminders` and `sent_reminders` equality on division + kind with a
+range on `claimed_day` (a composite index: division, kind, claimed_day).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import uuid
+from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from google.api_core import exceptions as gexc
-from google.cloud import firestore
-from google.cloud.firestore_v1 import DocumentReference, DocumentSnapshot
+from google.cloud.firestore_v1 import DocumentReference, FieldFilter, Query
 
-from followup.adapters.firestore.fence import (
-    REFUSED,
-    Fence,
-    Refusals,
-    landed,
-    replacing,
-    written_at,
-)
-from followup.errors import LedgerError
-from followup.model import Outcome
+from followup.adapters.firestore.claim_writes import ClaimWrites
+from followup.adapters.firestore.connection import FirestoreConnection, calling, doc_id
+from followup.clock import AMSTERDAM, business_date
+from followup.keys import last_reminder
+from followup.model import Claim, Delivery, LastReminder, MailKind, Outcome, SentReminder
+from followup.ports import Ledger
 
+_ANY_LIMIT = 30  # Firestore's cap on array-contains-any / in values
 _FAILED = Outcome.FAILED.value
 
 
-@dataclass(frozen=True)
-class Seen:
-    """The version of a claim this ledger created or last read."""
+class FirestoreClaims(Ledger):
+    """The Ledger port on Firestore."""
 
-    claim_id: str
-    update_time: datetime
-    pending: bool
+    def __init__(self, db: FirestoreConnection) -> None:
+        self._db = db
+        self._claims = db.collection("claims")
+        self._writes = ClaimWrites(db)
 
+    def _doc(self, key: str) -> DocumentReference:
+        return self._claims.document(doc_id(key))
 
-class ClaimWrites:
-    """The writes to claim documents, each fenced; remembers the versions it made or read."""
+    def covered(self, division: int, kind: MailKind, item_ids: Iterable[str]) -> set[str]:
+        """The items a claim with a final or pending outcome already covers."""
+        wanted = {_cover(division, kind, item): item for item in dict.fromkeys(item_ids)}
+        tokens, found = list(wanted), set[str]()
+        with calling("reading claims"):
+            for start in range(0, len(tokens), _ANY_LIMIT):
+                chunk = tokens[start : start + _ANY_LIMIT]
+                query = self._claims.where(filter=FieldFilter("cover", "array_contains_any", chunk))
+                for snap in query.stream(**self._db.opts):
+                    data = snap.to_dict() or {}
+                    if data.get("outcome") != _FAILED:
+                        found.update(wanted[t] for t in data.get("cover", []) if t in wanted)
+        return found
 
-    def __init__(self, client: firestore.Client, refusals: Refusals, opts: dict[str, Any]) -> None:
-        self._client = client
-        self._refusals = refusals
-        self._opts = opts
-        self._seen: dict[str, Seen] = {}
+    def claim(self, claim: Claim) -> bool:
+        """Create the claim; a failed earlier claim of the same key is replaced by one winner."""
+        self._db.guard(claim.division)
+        fields = self._fields(claim, uuid.uuid4().hex)
+        with calling(f"claiming {claim.key}"):
+            return self._writes.create(self._doc(claim.key), fields)
 
-    def create(self, doc: DocumentReference, fields: dict[str, Any]) -> bool:
-        """Create the claim, or replace a failed one in one fenced write; False: claimed."""
-        key, claim_id = str(fields["key"]), str(fields["claim_id"])
-        for _ in range(4):  # the claim changed while we looked (released, replaced): look again
-            try:
-                written = doc.create(fields, **self._opts)
-            except gexc.AlreadyExists:
-                snap = doc.get(**self._opts)
-                if not snap.exists:
-                    continue
-                old = snap.to_dict() or {}
-                if old.get("claim_id") == claim_id:  # ours landed; a retry of the call was refused
-                    self._seen[key] = Seen(claim_id, written_at(snap), True)
-                    return True
-                if old.get("outcome") != _FAILED:
-                    return False
-                fence = Fence("replace", written_at(snap))
-                try:
-                    written = doc.update(
-                        replacing(old, fields), option=fence.option(self._client), **self._opts
-                    )
-                except REFUSED:
-                    continue  # another reclaimer came first, or ours landed: the next look tells
-            self._seen[key] = Seen(claim_id, written_at(written), True)
-            return True
-        return False
-
-    def complete(self, doc: DocumentReference, key: str, update: dict[str, Any]) -> None:
-        """Write an outcome over the version we made or read (or, unknown, a pending one now)."""
-        known = self._seen.get(key)
-        seen = known or self._read(doc)
-        if seen is None:
-            raise LedgerError(f"no claim {key!r} to record an outcome for")
-        ours = {"claim_id": seen.claim_id, **update}
-        fence = Fence("complete", seen.update_time)
-        if known is None and not seen.pending:  # not ours, and it has an outcome already
-            self._refused(doc, key, fence, ours)
-            return
-        try:
-            written = doc.update(update, option=fence.option(self._client), **self._opts)
-        except REFUSED:
-            self._refused(doc, key, fence, ours)
-            return
-        self._seen[key] = Seen(seen.claim_id, written_at(written), False)
-
-    def _refused(
-        self, doc: DocumentReference, key: str, fence: Fence, ours: dict[str, Any]
+    def complete(
+        self, key: str, outcome: Outcome, delivery: Delivery | None = None, reason: str = ""
     ) -> None:
-        snap = doc.get(**self._opts)
-        found = snap.to_dict() if snap.exists else None
-        if landed(found, ours):  # ours landed; a retry of the call was refused
-            self._seen[key] = Seen(str(ours["claim_id"]), written_at(snap), False)
-        else:
-            self._refusals.record(fence.write, doc.path, ours, found)
+        """Record the outcome of a claim, with the provider's ids: only over the claim this run
+        made or read (a successor's claim found instead is left as it is, and recorded)."""
+        now = self._db.clock.now()
+        update = {
+            "outcome": outcome.value,
+            "pending": False,
+            "mode": delivery.mode.value if delivery else None,
+            "provider_id": delivery.provider_id if delivery else None,
+            "thread_id": delivery.thread_id if delivery else None,
+            "reason": reason,
+            "completed_at": now,
+            "expire_at": now + self._db.keep,
+        }
+        with calling(f"recording the outcome of {key}"):
+            self._writes.complete(self._doc(key), key, update)
 
-    def release(self, doc: DocumentReference, key: str) -> None:
-        """Delete the claim, if the version we made or read is still there and has no outcome."""
-        seen = self._seen.pop(key, None) or self._read(doc)
-        if seen is None or not seen.pending:
-            return
-        fence = Fence("release", seen.update_time)
-        try:
-            doc.delete(option=fence.option(self._client), **self._opts)
-        except REFUSED:
-            snap = doc.get(**self._opts)
-            if not snap.exists:
-                return  # gone: our delete landed after all, or another run's did
-            ours = {"claim_id": seen.claim_id, "released": True}
-            self._refusals.record(fence.write, doc.path, ours, snap.to_dict() or {})
+    def release(self, key: str) -> None:
+        """Forget a claim proven undelivered: the version this run made or read, without outcome."""
+        with calling(f"releasing {key}"):
+            self._writes.release(self._doc(key), key)
 
-    def remember(self, snap: DocumentSnapshot[Any]) -> None:
-        """A claim read by a listing (the version a later complete or release fences on)."""
-        data = snap.to_dict() or {}
-        key = str(data.get("key") or "")
-        if key:
-            claim_id = str(data.get("claim_id") or "")
-            self._seen[key] = Seen(claim_id, written_at(snap), bool(data.get("pending")))
+    def unfinished(self, division: int) -> list[Claim]:
+        """Claims left without an outcome, oldest first."""
+        query = self._claims.where(filter=FieldFilter("division", "==", division)).where(
+            filter=FieldFilter("pending", "==", True)
+        )
+        with calling("listing unfinished claims"):
+            snaps = list(query.stream(**self._db.opts))
+        for snap in snaps:  # what a release or an outcome of these claims fences on
+            self._writes.remember(snap)
+        claims = [claim_from(s.to_dict() or {}) for s in snaps]
+        return sorted(claims, key=lambda c: c.claimed_at)
 
-    def _read(self, doc: DocumentReference) -> Seen | None:
-        snap = doc.get(**self._opts)
+    def outcome(self, key: str) -> tuple[Outcome | None, str] | None:
+        """The recorded outcome and reason of a key (None if never claimed). For status views."""
+        with calling(f"reading {key}"):
+            snap = self._doc(key).get(**self._db.opts)
         if not snap.exists:
             return None
         data = snap.to_dict() or {}
-        return Seen(str(data.get("claim_id") or ""), written_at(snap), bool(data.get("pending")))
+        return (Outcome(data["outcome"]) if data.get("outcome") else None, data.get("reason") or "")
+
+    def last_reminders(self, division: int, since: date) -> dict[str, LastReminder]:
+        """Per customer code, the latest reminder by run date (failures aside). The query is on
+        the claim's day (indexed): a claim is never made before its run date, so it finds
+        every reminder of a run dated `since` or later."""
+        query = self._reminders(division, since)
+        latest: dict[str, tuple[str, datetime, LastReminder]] = {}
+        with calling("reading recent reminders"):
+            for snap in query.stream(**self._db.opts):
+                data = snap.to_dict() or {}
+                customer = str(data.get("customer") or "")
+                if not customer or data.get("outcome") == _FAILED:
+                    continue
+                day = str(data.get("run_date") or data["claimed_day"])
+                order = (day, data["claimed_at"])
+                if customer in latest and latest[customer][:2] >= order:
+                    continue
+                items = data.get("item_ids") or ()
+                reminder = last_reminder(date.fromisoformat(day), str(data["key"]), items)
+                latest[customer] = (*order, reminder)
+        return {customer: found[2] for customer, found in latest.items()}
+
+    def sent_reminders(self, division: int, since: date) -> list[SentReminder]:
+        """Reminders sent or drafted by runs dated `since` or later, with the mailer's ids (the
+        same indexed query as last_reminders)."""
+        query = self._reminders(division, since)
+        with calling("reading recent reminders"):
+            rows = [s.to_dict() or {} for s in query.stream(**self._db.opts)]
+        found = [_sent_from(r) for r in rows if r.get("customer") and r.get("provider_id")
+                 and r.get("outcome") in (Outcome.SENT.value, Outcome.DRAFTED.value)]  # fmt: skip
+        return sorted(
+            (r for r in found if r.run_date >= since), key=lambda r: (r.run_date, r.claimed_at)
+        )
+
+    def _reminders(self, division: int, since: date) -> Query:
+        """The division's reminders claimed on `since` or later (the composite index)."""
+        return (
+            self._claims.where(filter=FieldFilter("division", "==", division))
+            .where(filter=FieldFilter("kind", "==", MailKind.REMINDER.value))
+            .where(filter=FieldFilter("claimed_day", ">=", since.isoformat()))
+        )
+
+    def _fields(self, claim: Claim, claim_id: str) -> dict[str, Any]:
+        return {
+            "key": claim.key,
+            "claim_id": claim_id,
+            "division": claim.division,
+            "kind": claim.kind.value,
+            "item_ids": list(claim.item_ids),
+            "cover": [_cover(claim.division, claim.kind, i) for i in claim.item_ids],
+            "customer": claim.customer,
+            "recipient": claim.recipient,
+            "subject": claim.subject,
+            "amount": str(claim.amount),
+            "currency": claim.currency,
+            "claimed_at": claim.claimed_at,
+            "claimed_day": business_date(claim.claimed_at).isoformat(),
+            "run_date": claim.run_date.isoformat() if claim.run_date else None,
+            "run_id": claim.run_id,
+            "pending": True,
+            "outcome": None,
+            "expire_at": claim.claimed_at + self._db.keep,
+        }
+
+
+def _cover(division: int, kind: MailKind, item: str) -> str:
+    return f"{division}|{kind.value}|{item}"
+
+
+def _sent_from(data: dict[str, Any]) -> SentReminder:
+    claimed: datetime = data["claimed_at"]
+    return SentReminder(
+        key=str(data["key"]),
+        customer=str(data["customer"]),
+        recipient=str(data.get("recipient", "")),
+        run_date=date.fromisoformat(str(data.get("run_date") or data["claimed_day"])),
+        claimed_at=claimed.astimezone(AMSTERDAM),
+        provider_id=str(data["provider_id"]),
+        thread_id=str(data.get("thread_id") or ""),
+    )
+
+
+def claim_from(data: dict[str, Any]) -> Claim:
+    """A claim from its document."""
+    claimed: datetime = data["claimed_at"]
+    fields = {
+        "key": data["key"],
+        "division": int(data["division"]),
+        "kind": MailKind(data["kind"]),
+        "item_ids": tuple(data.get("item_ids") or ()),
+        "recipient": data.get("recipient", ""),
+        "subject": data.get("subject", ""),
+        "amount": Decimal(str(data.get("amount", "0"))),
+        "currency": data.get("currency", ""),
+        "claimed_at": claimed.astimezone(AMSTERDAM),
+        "run_id": data.get("run_id", ""),
+        "customer": data.get("customer", ""),
+        "run_date": date.fromisoformat(data["run_date"]) if data.get("run_date") else None,
+    }
+    return Claim(**fields)

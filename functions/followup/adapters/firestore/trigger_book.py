@@ -4,67 +4,45 @@
 A repeated call finds it: `done` → nothing to do; `running` within its lease → another
 invocation is at it. An attempt that ended with `retry`, or whose lease ran out (the invocation
 died), is taken over by replacing the marker in one write fenced on the version read
-(firestore_fence.py): of racing invocations one lands, and a crash leaves the old attempt or the
+(fence.py): of racing invocations one lands, and a crash leaves the old attempt or the
 new one, nothing in between. `finish()` writes only over the version its own attempt wrote, so a
 late finisher never stamps its successor's attempt; refused, it records what it found
-(`{prefix}refused_writes`). No contended transaction: firestore_fence.py says why, and
+(`{prefix}refused_writes`). No contended transaction: fence.py says why, and
 docs/google-cloud.md has the crash windows. Documents carry `expire_at` (the TTL field).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from google.api_core import exceptions as gexc
-from google.cloud import firestore
 from google.cloud.firestore_v1 import DocumentReference
 
-from followup.adapters.firestore.fence import (
-    REFUSED,
-    Fence,
-    Refusals,
-    landed,
-    replacing,
-    written_at,
-)
-from followup.adapters.firestore.lease import Calls, firestore_failure
-from followup.adapters.firestore.ledger import doc_id
-from followup.ports import Begun, Clock
+from followup.adapters.firestore.connection import FirestoreConnection, calling, doc_id
+from followup.adapters.firestore.fence import REFUSED, Fence, landed, replacing, written_at
+from followup.ports import Begun, TriggerBook
 
 
-class FirestoreTriggerBook:
-    """TriggerBook on Firestore: the collection `{prefix}triggers`."""
+class FirestoreTriggerBook(TriggerBook):
+    """TriggerBook on Firestore: the collection `{prefix}triggers`; `lease_seconds`: how long
+    an invocation holds a call before another may take it over."""
 
-    def __init__(
-        self,
-        client: firestore.Client,
-        clock: Clock,
-        *,
-        prefix: str = "followup_",
-        lease_seconds: float = 1860.0,
-        retention_days: int = 400,
-        timeout_seconds: float = 20.0,
-    ) -> None:
-        self._client = client
-        self._clock = clock
-        self.prefix = prefix
+    def __init__(self, db: FirestoreConnection, *, lease_seconds: float = 1860.0) -> None:
+        self._db = db
+        self._client = db.client
+        self._clock = db.clock
+        self._triggers = db.collection("triggers")
         self._lease = timedelta(seconds=lease_seconds)
-        self._keep = timedelta(days=retention_days)
-        self._opts = Calls(timeout_seconds).options()
-        self._refusals = Refusals(
-            client.collection(f"{self.prefix}refused_writes"), clock, self._keep, self._opts
-        )
+        self._opts = db.opts
         self._mine: dict[str, tuple[str, datetime]] = {}  # call → our holder, our marker's version
 
     def begin(self, trigger: str, run_date: date) -> Begun:
         """Take a scheduler call once (see the module docstring)."""
-        doc = self._client.collection(f"{self.prefix}triggers").document(doc_id(trigger))
+        doc = self._triggers.document(doc_id(trigger))
         fields = self._fields(trigger, run_date, attempt=1)
-        with _firestore(f"taking the scheduler call {trigger}"):
+        with calling(f"taking the scheduler call {trigger}"):
             for _ in range(4):  # the marker changed while we looked: look again
                 try:
                     written = doc.create(fields, **self._opts)
@@ -112,17 +90,17 @@ class FirestoreTriggerBook:
         if mine is None:
             return
         holder, version = mine
-        doc = self._client.collection(f"{self.prefix}triggers").document(doc_id(trigger))
+        doc = self._triggers.document(doc_id(trigger))
         update = {"state": "retry" if retry else "done", "finished_at": self._clock.now()}
         ours, fence = {"holder": holder, **update}, Fence("finish", version)
-        with _firestore(f"finishing the scheduler call {trigger}"):
+        with calling(f"finishing the scheduler call {trigger}"):
             try:
                 doc.update(update, option=fence.option(self._client), **self._opts)
             except REFUSED:
                 snap = doc.get(**self._opts)
                 found = snap.to_dict() if snap.exists else None
                 if not landed(found, ours):  # else ours landed; a retry of the call was refused
-                    self._refusals.record(fence.write, doc.path, ours, found)
+                    self._db.refusals.record(fence.write, doc.path, ours, found)
 
     def _fields(self, trigger: str, run_date: date, *, attempt: int) -> dict[str, Any]:
         now = self._clock.now()
@@ -134,13 +112,5 @@ class FirestoreTriggerBook:
             "holder": uuid.uuid4().hex,
             "started_at": now,
             "lease_until": now + self._lease,
-            "expire_at": now + self._keep,
+            "expire_at": now + self._db.keep,
         }
-
-
-@contextmanager
-def _firestore(what: str) -> Iterator[None]:
-    try:
-        yield
-    except gexc.GoogleAPIError as exc:
-        raise firestore_failure(exc, what) from None

@@ -3,7 +3,7 @@
 A watermark only moves forward (never to a lower `sync_timestamp` than stored; an equal one may
 change the run date and `complete`), and `advance` writes only over the version this run read
 or wrote: `create()` where there was none, else an `update()` fenced on its `update_time`
-(firestore_fence.py). A stale run, whose successor advanced meanwhile, records what it found
+(fence.py). A stale run, whose successor advanced meanwhile, records what it found
 and leaves the successor's watermark as it is.
 
 Callers wrap these calls: Firestore's own errors come out as they are.
@@ -16,10 +16,10 @@ from datetime import date, datetime
 from typing import Any
 
 from google.api_core import exceptions as gexc
-from google.cloud import firestore
-from google.cloud.firestore_v1 import CollectionReference, DocumentReference, DocumentSnapshot
+from google.cloud.firestore_v1 import DocumentReference, DocumentSnapshot
 
-from followup.adapters.firestore.fence import REFUSED, Fence, Refusals, landed, written_at
+from followup.adapters.firestore.connection import FirestoreConnection
+from followup.adapters.firestore.fence import REFUSED, Fence, landed, written_at
 from followup.model import Watermark
 
 
@@ -34,17 +34,11 @@ class _Read:
 class Watermarks:
     """Reads and fenced writes of the watermarks; remembers the version of each it saw."""
 
-    def __init__(
-        self,
-        client: firestore.Client,
-        collection: CollectionReference,
-        refusals: Refusals,
-        opts: dict[str, Any],
-    ) -> None:
-        self._client = client
-        self._collection = collection
-        self._refusals = refusals
-        self._opts = opts
+    def __init__(self, db: FirestoreConnection) -> None:
+        self._client = db.client
+        self._collection = db.collection("watermarks")
+        self._refusals = db.refusals
+        self._opts = db.opts
         self._read: dict[int, _Read] = {}
 
     def read(self, division: int) -> Watermark | None:

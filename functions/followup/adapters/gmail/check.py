@@ -86,7 +86,7 @@ def check_access(
 def check_configured(
     make: Callable[[], tuple[Any, tuple[str, ...], str]], *, user: str, delegation: str | None
 ) -> Access:
-    """Build the credentials as a run does (`make`: bootstrap.gmail_credentials), then check
+    """Build the credentials as a run does (`make`: gmail/wiring.credentials), then check
     them; a secret that can't be read, or no Google sign-in on this computer, is a verdict too."""
     try:
         credentials, scopes, _ = make()

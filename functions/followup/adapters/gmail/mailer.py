@@ -5,12 +5,13 @@ base64url `raw`; the Delivery keeps Gmail's ids (message or draft id, and the th
 Gmail has no idempotency key and REPLACES a custom Message-ID, so nothing here relies on it.
 
 Failures: 429, 5xx and 403 rateLimitExceeded/userRateLimitExceeded are retried with capped
-exponential backoff and jitter (honouring Retry-After); a 400 (a bad recipient) is a permanent
-MailerError; 401, a refused refresh (invalid_grant) or a 403 for missing permission is a
-MailerAuthError that stops the run. A connection lost after the request went out may mean the
-mail was sent: that raises GmailDeliveryUncertain, which leaves the claim without outcome for
-the next run to reconcile, instead of guessing (gmail_transport.py makes sure the HTTP layer
-never resends a request by itself). Calls are paced below the per-user quota (gmail_quota.py).
+exponential backoff and jitter, honouring Retry-After (the loop and the schedule are
+followup/retry.py's); a 400 (a bad recipient) is a permanent MailerError; 401, a refused
+refresh (invalid_grant) or a 403 for missing permission is a MailerAuthError that stops the
+run. A connection lost after the request went out may mean the mail was sent: that raises
+GmailDeliveryUncertain, which leaves the claim without outcome for the next run to reconcile,
+instead of guessing (gmail/transport.py makes sure the HTTP layer never resends a request by
+itself). Calls are paced below the per-user quota (gmail/quota.py).
 
 Reconciling a claim a crashed run left without outcome (`find`): with a listing scope
 (gmail.readonly, `reconcile = true`) it searches Sent and Drafts for the claim's recipient and
@@ -44,7 +45,7 @@ from followup.adapters.gmail.transport import RequestNotSent
 from followup.errors import DeliveryUncertain, MailerAuthError, MailerError
 from followup.model import Claim, Delivery, Mode
 from followup.ports import Clock, Trace
-from followup.retry import backoff_seconds
+from followup.retry import backoff_seconds, call_with_retries, retry_after_seconds
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ class GmailMailer:
         window: tuple[timedelta, timedelta] = (timedelta(minutes=15), timedelta(hours=2)),
         rng: random.Random | None = None,
     ) -> None:
-        self.service = service  # the client: gmail_replies.py reads the same mailbox
+        self.service = service  # the client: gmail/replies.py reads the same mailbox
         self._api = service.users()
         self._clock = clock
         scopes = set(scopes)
@@ -169,41 +170,52 @@ class GmailMailer:
         return None
 
     def read(self, method: str, request: Callable[[], Any]) -> Any:
-        """One reading call (`method` as in gmail_quota.UNITS), paced and retried as the
-        mailer's own: for the other readers of the mailbox (gmail_replies.py)."""
+        """One reading call (`method` as in gmail/quota.py UNITS), paced and retried as the
+        mailer's own: for the other readers of the mailbox (gmail/replies.py)."""
         return self._call(method, request)
 
     # --- one call, paced and retried ----------------------------------------------------
 
     def _call(self, method: str, request: Callable[[], Any], changes: bool = False) -> Any:
-        for attempt in range(1, self._attempts + 1):
+        def attempt() -> Any:
             self._quota.take(UNITS[method])
-            try:
-                return request().execute(num_retries=0)
-            except HttpError as exc:
-                wait = self._retry_wait(exc, method, attempt)
-            except auth_exceptions.RefreshError as exc:
-                if not getattr(exc, "retryable", False) or attempt == self._attempts:
-                    raise MailerAuthError(f"{self._auth_hint} ({_first_line(exc)})") from None
-                wait = backoff_seconds(attempt, self._rng)
-            except (RequestNotSent, httplib2.ServerNotFoundError) as exc:
-                if attempt == self._attempts:  # nothing reached Gmail: safe to retry later
-                    raise MailerError(f"can't reach Gmail ({type(exc).__name__})") from None
-                wait = backoff_seconds(attempt, self._rng)
-            except (OSError, httplib2.HttpLib2Error, auth_exceptions.TransportError) as exc:
-                if changes:
-                    raise GmailDeliveryUncertain(
-                        f"Gmail {method}: the connection was lost after the request went out "
-                        f"({type(exc).__name__}); the mail may exist: the next run checks"
-                    ) from None
-                if attempt == self._attempts:
-                    raise MailerError(f"Gmail {method} failed ({type(exc).__name__})") from None
-                wait = backoff_seconds(attempt, self._rng)
-            log.warning("Gmail %s: retry %d in %.1f s", method, attempt, wait)
-            self._clock.sleep(wait)
-        raise AssertionError("unreachable")  # pragma: no cover
+            return request().execute(num_retries=0)
 
-    def _retry_wait(self, exc: HttpError, method: str, attempt: int) -> float:
+        return call_with_retries(
+            attempt,
+            partial(self._retry_wait, method, changes),
+            max_attempts=self._attempts,
+            sleep=self._clock.sleep,
+        )
+
+    def _retry_wait(self, method: str, changes: bool, exc: Exception, attempt: int) -> float | None:
+        """Gmail's rule: the wait before another attempt after `exc`, or the error to raise."""
+        last = attempt == self._attempts
+        if isinstance(exc, HttpError):
+            wait = self._http_wait(exc, method, attempt)
+        elif isinstance(exc, auth_exceptions.RefreshError):
+            if not getattr(exc, "retryable", False) or last:
+                raise MailerAuthError(f"{self._auth_hint} ({_first_line(exc)})") from None
+            wait = backoff_seconds(attempt, self._rng)
+        elif isinstance(exc, RequestNotSent | httplib2.ServerNotFoundError):
+            if last:  # nothing reached Gmail: safe to retry later
+                raise MailerError(f"can't reach Gmail ({type(exc).__name__})") from None
+            wait = backoff_seconds(attempt, self._rng)
+        elif isinstance(exc, OSError | httplib2.HttpLib2Error | auth_exceptions.TransportError):
+            if changes:
+                raise GmailDeliveryUncertain(
+                    f"Gmail {method}: the connection was lost after the request went out "
+                    f"({type(exc).__name__}); the mail may exist: the next run checks"
+                ) from None
+            if last:
+                raise MailerError(f"Gmail {method} failed ({type(exc).__name__})") from None
+            wait = backoff_seconds(attempt, self._rng)
+        else:
+            return None
+        log.warning("Gmail %s: retry %d in %.1f s", method, attempt, wait)
+        return wait
+
+    def _http_wait(self, exc: HttpError, method: str, attempt: int) -> float:
         status = int(exc.resp.status)
         reason, message = _reason(exc)
         said = f"Gmail {method}: HTTP {status} {reason}: {message}".rstrip(": ")
@@ -219,9 +231,9 @@ class GmailMailer:
             raise MailerError(said, permanent=400 <= status < 500) from None
         if attempt == self._attempts:
             raise MailerError(f"{said} (after {attempt} attempts)") from None
-        after = exc.resp.get("retry-after")
-        if after and str(after).isdigit():
-            return min(float(after), _MAX_WAIT)
+        after = retry_after_seconds(exc.resp.get("retry-after"))
+        if after is not None:
+            return min(after, _MAX_WAIT)
         return min(backoff_seconds(attempt, self._rng) * 2, _MAX_WAIT)
 
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from followup.adapters.private_file import held, open_lock, read_json, reason, write_private
+from followup.adapters.file_tokens import read_token_file, token_file_lock, write_token_file
 from followup.errors import TokenStoreError
 
 FILE_NAME = "mailbox-tokens.json"
@@ -47,15 +47,7 @@ class FileRefreshToken:
             self._write(json.dumps(data, indent=2, sort_keys=True) + "\n")
 
     def _read(self) -> dict[str, Any]:
-        try:
-            data = read_json(self.path)
-        except (OSError, UnicodeDecodeError) as exc:
-            raise TokenStoreError(f"token file {self.path} can't be read: {reason(exc)}") from None
-        except json.JSONDecodeError as exc:
-            raise TokenStoreError(
-                f"token file {self.path} is not valid JSON ({exc.msg} at line {exc.lineno}); "
-                "delete it and give consent again"
-            ) from None
+        data = read_token_file(self.path, "delete it and give consent again")
         if data is None:
             return {}
         if not isinstance(data, dict):
@@ -63,21 +55,11 @@ class FileRefreshToken:
         return data
 
     def _write(self, text: str) -> None:
-        try:
-            write_private(self.path, text)
-        except OSError as exc:
-            raise TokenStoreError(
-                f"token file {self.path} can't be written: {reason(exc)}"
-            ) from None
+        write_token_file(self.path, text)
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        lock = self.path.with_name(self.path.name + ".lock")
-        try:
-            fd = open_lock(lock)
-        except OSError as exc:
-            raise TokenStoreError(f"lock file {lock} can't be opened: {reason(exc)}") from None
-        with held(fd):
+        with token_file_lock(self.path.with_name(self.path.name + ".lock")):
             yield
 
 

@@ -7,63 +7,43 @@ a repeated call finds the row. A call whose attempt ended with `retry` or whose 
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from datetime import date
 from pathlib import Path
 
-from followup.errors import LedgerError
-from followup.ports import Begun, Clock
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS triggers (
-    trigger TEXT PRIMARY KEY,
-    run_date TEXT NOT NULL,
-    state TEXT NOT NULL,          -- running | done | retry
-    attempt INTEGER NOT NULL,
-    holder TEXT NOT NULL,
-    lease_until REAL NOT NULL,    -- epoch seconds
-    started_at TEXT NOT NULL,
-    finished_at TEXT
-);
-"""
+from followup.adapters.sqlite.connection import LedgerFile
+from followup.ports import Begun, Clock, TriggerBook
 
 
-class SqliteTriggerBook:
-    """TriggerBook on the ledger's SQLite file (its own connection and table)."""
+class SqliteTriggerBook(TriggerBook):
+    """TriggerBook on the ledger's SQLite file (its own connection; the `triggers` table)."""
 
     def __init__(self, path: Path, clock: Clock, *, lease_seconds: float = 1860.0) -> None:
         self.path = path
         self._clock = clock
         self._lease = lease_seconds
         self._mine: dict[str, str] = {}
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(
-                path, timeout=30, isolation_level=None, check_same_thread=False
-            )  # one invocation at a time uses a book, whichever thread serves it
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise LedgerError(f"cannot open the trigger book in {path}: {exc}") from None
+        # One invocation at a time uses a book, whichever thread serves it.
+        self._file = LedgerFile(path, what="trigger book", any_thread=True)
 
     def close(self) -> None:
         """Close the connection."""
-        self._db.close()
+        self._file.close()
 
     def begin(self, trigger: str, run_date: date) -> Begun:
         """Take a scheduler call once (see the module docstring)."""
         now = self._clock.now()
         holder = uuid.uuid4().hex
         lease_until = now.timestamp() + self._lease
-        try:
-            taken = self._db.execute(
+        db = self._file.db
+        with self._file.failures():
+            taken = db.execute(
                 "INSERT OR IGNORE INTO triggers (trigger, run_date, state, attempt, holder,"
                 " lease_until, started_at) VALUES (?, ?, 'running', 1, ?, ?, ?)",
                 (trigger, run_date.isoformat(), holder, lease_until, now.isoformat()),
             ).rowcount
             if not taken:
-                row = self._db.execute(
+                row = db.execute(
                     "SELECT state, attempt, lease_until FROM triggers WHERE trigger = ?",
                     (trigger,),
                 ).fetchone()
@@ -72,7 +52,7 @@ class SqliteTriggerBook:
                     return Begun.DONE
                 if state == "running" and until > now.timestamp():
                     return Begun.RUNNING
-                taken = self._db.execute(
+                taken = db.execute(
                     "UPDATE triggers SET state = 'running', attempt = attempt + 1, holder = ?,"
                     " lease_until = ?, started_at = ?, finished_at = NULL"
                     " WHERE trigger = ? AND attempt = ?",
@@ -80,8 +60,6 @@ class SqliteTriggerBook:
                 ).rowcount
                 if not taken:
                     return Begun.RUNNING
-        except sqlite3.Error as exc:
-            raise LedgerError(f"trigger book {self.path}: {exc}") from None
         self._mine[trigger] = holder
         return Begun.NEW
 
@@ -90,10 +68,8 @@ class SqliteTriggerBook:
         holder = self._mine.pop(trigger, None)
         if holder is None:
             return
-        try:
-            self._db.execute(
+        with self._file.failures():
+            self._file.db.execute(
                 "UPDATE triggers SET state = ?, finished_at = ? WHERE trigger = ? AND holder = ?",
                 ("retry" if retry else "done", self._clock.now().isoformat(), trigger, holder),
             )
-        except sqlite3.Error as exc:
-            raise LedgerError(f"trigger book {self.path}: {exc}") from None

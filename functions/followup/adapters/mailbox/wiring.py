@@ -1,5 +1,6 @@
 """The mailbox part of the composition root (bootstrap.py calls it): settings in, the SMTP/IMAP
-mailer, its login and the mailbox token stores out. Nothing else reads these settings.
+mailer, its login, the reader of answers and the mailbox token stores out. Nothing else reads
+these settings.
 
 Secrets: a password from the environment variable `password_env`, else (in the cloud) from the
 Secret Manager secret `password_secret` of the `[tokens]` project; an OAuth2 refresh token
@@ -13,6 +14,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from followup.adapters.mailbox.imap import ImapMailbox
+from followup.adapters.mailbox.imap_replies import ImapReplies
 from followup.adapters.mailbox.login import MailboxLogin, tls_context
 from followup.adapters.mailbox.smtp_mailer import SmtpImapMailer
 from followup.adapters.mailbox.smtp_submission import SmtpSubmission
@@ -21,6 +23,7 @@ from followup.adapters.mailbox.tokens import (
     FileRefreshToken,
     SecretRefreshToken,
 )
+from followup.adapters.secret_manager import secret_manager_client
 from followup.errors import ConfigError
 from followup.model import MailKind, Mode
 from followup.ports import Clock, RefreshTokenStore
@@ -39,8 +42,6 @@ def refresh_store(settings: Settings, name: str, secret: str) -> RefreshTokenSto
     the Secret Manager project of `[tokens]`."""
     tokens = settings.tokens
     if isinstance(tokens, SecretManagerTokens):
-        from followup.bootstrap import secret_manager_client
-
         client = secret_manager_client(tokens.api_endpoint)
         return SecretRefreshToken(client, f"projects/{tokens.project}/secrets/{secret}")
     return FileRefreshToken(tokens.path.with_name(FILE_NAME), name)
@@ -67,7 +68,6 @@ def password(settings: Settings, chosen: SmtpMail) -> str:
             ]
         )
     from followup.adapters.gmail.credentials import read_secret
-    from followup.bootstrap import secret_manager_client
 
     name = f"projects/{tokens.project}/secrets/{chosen.password_secret}"
     return read_secret(secret_manager_client(tokens.api_endpoint), name)
@@ -160,10 +160,11 @@ def sending_kinds(settings: Settings) -> set[MailKind]:
     return kinds
 
 
-def smtp_mailer(
+def open_mail(
     settings: Settings, chosen: SmtpMail, clock: Clock, resources: ExitStack
-) -> SmtpImapMailer:
-    """The SMTP/IMAP mailer, logged out when `resources` close."""
+) -> tuple[SmtpImapMailer, ImapReplies | None]:
+    """The SMTP/IMAP mailer, logged out when `resources` close, and with `[replies] enabled`
+    the reader of answers to reminders in the mailbox's INBOX."""
     submission, mailbox = open_parts(settings, chosen, clock)
     mailer = SmtpImapMailer(
         submission,
@@ -174,4 +175,4 @@ def smtp_mailer(
         sender=chosen.username,
     )
     resources.callback(mailer.close)
-    return mailer
+    return mailer, ImapReplies(mailer.mailbox) if settings.replies.enabled else None

@@ -14,6 +14,7 @@ from followup.exact.queries import ExactOnlineSource
 from followup.exact.rows import OddRow, account, contact, receivable
 from followup.model import Receivable, UnreadableRow
 from followup.sandbox.demo_data import seed_demo, settled_by_money
+from followup.sandbox.records import Booking
 from followup.sandbox.state import SandboxState
 
 if TYPE_CHECKING:
@@ -200,11 +201,13 @@ def test_payables_in_the_sync_feed_are_left_out_but_move_the_watermark(
     first = source.read(DIVISION, since=None, first_day=date(2026, 3, 1))
     supplier = small.div.add_account(code="2001", name="Molenaar", is_supplier=True)
     small.div.add_payable(
-        supplier,
-        number=7,
-        invoice_date=date(2026, 3, 2),
-        due_date=date(2026, 4, 1),
-        amount=D("300"),
+        Booking(
+            supplier,
+            number=7,
+            invoice_date=date(2026, 3, 2),
+            due_date=date(2026, 4, 1),
+            amount=D("300"),
+        )
     )
     later = source.read(DIVISION, since=first.next_watermark, first_day=date(2026, 3, 1))
     assert later.payments == ()
@@ -277,13 +280,11 @@ def test_a_large_administration_stops_listing_and_filters_the_rest_in_pages_with
     for name in ("Accounts", "Contacts"):
         assert paths(state).count(f"GET sync/CRM/{name}") == 2  # then the filters are cheaper
         filters = [
-            call.split("$filter=", 1)[1].split("&", 1)[0]
-            for call in queries(state, f"crm/{name}")
+            call.split("$filter=", 1)[1].split("&", 1)[0] for call in queries(state, f"crm/{name}")
         ]
         assert sum(f.count("ID eq guid'") for f in filters) == 70 - 67  # past 2,000 accounts
         assert all(encoded_length(f) <= QUERY_BUDGET for f in filters)
         assert len(filters) == 1
-
 
 
 def test_no_lines_means_no_account_or_contact_calls(
@@ -688,8 +689,6 @@ def test_a_cash_line_without_invoice_number_or_due_date_maps() -> None:
 def test_lines_that_cannot_be_told_apart_are_refused(change: dict[str, Any], reason: str) -> None:
     with pytest.raises(OddRow, match=reason):
         receivable(LINE | change)
-
-
 
 
 def test_a_known_listing_size_picks_the_cheaper_way_outright_and_a_full_listing_teaches_it(

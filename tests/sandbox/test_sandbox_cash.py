@@ -12,6 +12,7 @@ import pytest
 
 from followup.clock import AMSTERDAM
 from followup.sandbox.division import Division
+from followup.sandbox.records import Booking
 
 D = Decimal
 SYNC = "123456/sync/Cashflow/PaymentTerms"
@@ -352,7 +353,7 @@ def test_pay_is_a_receipt_matched_with_one_entry_and_pays_suppliers_too(
 ) -> None:
     entry = _invoice(division, customer, 24001, "100.00")
     supplier = division.add_account(code="2001", name="Molenaar", is_supplier=True)
-    payable = division.add_payable(supplier, 900001, INVOICED, DUE, D("300"))
+    payable = division.add_payable(Booking(supplier, 900001, INVOICED, DUE, D("300")))
 
     cash_id = division.pay(entry, D("100"), PAID)
     division.pay(payable, D("300"), PAID)

@@ -13,6 +13,7 @@ import pytest
 from followup.clock import AMSTERDAM
 from followup.sandbox.division import Division
 from followup.sandbox.exact_json import encode_date
+from followup.sandbox.records import Booking
 
 SYNC = "123456/sync/Cashflow/PaymentTerms"
 FIELDS = (
@@ -136,7 +137,9 @@ def test_sync_shows_payables_too_but_receivables_do_not(
     division: Division, customer: str, api: httpx.Client
 ) -> None:
     supplier = division.add_account(code="2001", name="Meelfabriek", is_supplier=True)
-    division.add_payable(supplier, 900001, date(2026, 3, 1), date(2026, 3, 31), Decimal("500"))
+    division.add_payable(
+        Booking(supplier, 900001, date(2026, 3, 1), date(2026, 3, 31), Decimal("500"))
+    )
     division.add_invoice(customer, 24001, date(2026, 3, 2), date(2026, 4, 1), Decimal("100"))
 
     line_types = sorted(row["LineType"] for row in _sync(api))

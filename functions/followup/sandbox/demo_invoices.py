@@ -11,6 +11,7 @@ from decimal import Decimal
 from followup.clock import AMSTERDAM
 from followup.sandbox.demo_customers import DESCRIPTIONS, DUTCH_DESCRIPTION, DemoCustomer
 from followup.sandbox.division import Division
+from followup.sandbox.records import Booking
 
 FIRST_INVOICE_NUMBER = 24001
 FIRST_PURCHASE_NUMBER = 900001
@@ -124,7 +125,8 @@ class InvoiceBook:
 
         def book() -> None:
             number = next(self._purchase_numbers)
-            holder.append(self.division.add_payable(account_id, number, issued, due, amount))
+            booking = Booking(account_id, number, issued, due, amount)
+            holder.append(self.division.add_payable(booking))
 
         self._schedule(at(issued, 8), book)
         if paid is not None:

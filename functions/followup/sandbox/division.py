@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -20,6 +21,7 @@ from followup.sandbox.records import (
     RATES,
     RECEIVABLE,
     AccountRecord,
+    Booking,
     ContactRecord,
     LineRecord,
     at_amsterdam,
@@ -123,11 +125,12 @@ class Division(CashBook):
         line; returns the entry's ID (the lines' TransactionEntryID). It gets a document with
         the invoice's PDF unless `with_document` is False (booked outside the sales module)."""
         kind = TransactionType.SALES_CREDIT_NOTE if amount < 0 else TransactionType.SALES_ENTRY
+        booking = Booking(
+            account_id, number, invoice_date, due_date, amount, currency, description, contact_id,
+            your_ref, booked_at, is_reversal,
+        )  # fmt: skip
         with self._lock:
-            entry_id = self._book(
-                account_id, number, invoice_date, due_date, amount, currency, description,
-                contact_id, your_ref, booked_at, is_reversal, kind, RECEIVABLE,
-            )  # fmt: skip
+            entry_id = self._book(booking, kind, RECEIVABLE)
             if with_document:
                 created = aware(booked_at) if booked_at else at_amsterdam(invoice_date, 9)
                 document = invoice_document(
@@ -146,50 +149,25 @@ class Division(CashBook):
                 raise KeyError(f"entry {entry_id} has no document")
             self.documents[found[0].id] = with_files(found[0], self.code, files)
 
-    def add_payable(
-        self,
-        account_id: str,
-        number: int,
-        invoice_date: date,
-        due_date: date,
-        amount: Decimal,
-        description: str = "",
-        booked_at: datetime | None = None,
-    ) -> str:
+    def add_payable(self, booking: Booking) -> str:
         """Book a purchase invoice: a LineType 22 line, seen only by sync/Cashflow/PaymentTerms.
         Its amount is stored negative (money owed by the division; the sign is unverified)."""
-        return self._book(
-            account_id, number, invoice_date, due_date, -abs(amount), "EUR", description,
-            None, "", booked_at, False, TransactionType.PURCHASE_ENTRY, PAYABLE,
-        )  # fmt: skip
+        owed = replace(booking, amount=-abs(booking.amount), contact_id=None, your_ref="")
+        return self._book(owed, TransactionType.PURCHASE_ENTRY, PAYABLE)
 
-    def _book(
-        self,
-        account_id: str,
-        number: int,
-        invoice_date: date,
-        due_date: date,
-        amount: Decimal,
-        currency: str,
-        description: str,
-        contact_id: str | None,
-        your_ref: str,
-        booked_at: datetime | None,
-        is_reversal: bool,
-        transaction_type: int,
-        line_type: int,
-    ) -> str:
-        if currency not in RATES:
-            raise ValueError(f"the sandbox has no rate for {currency}")
+    def _book(self, booking: Booking, transaction_type: int, line_type: int) -> str:
+        b = booking
+        if b.currency not in RATES:
+            raise ValueError(f"the sandbox has no rate for {b.currency}")
         with self._lock:
-            if account_id not in self.accounts:
-                raise KeyError(account_id)
-            at = aware(booked_at) if booked_at else at_amsterdam(invoice_date, 9)
+            if b.account_id not in self.accounts:
+                raise KeyError(b.account_id)
+            at = aware(b.booked_at) if b.booked_at else at_amsterdam(b.invoice_date, 9)
             entry_id = self.new_guid()
             line = LineRecord(
-                self.new_guid(), self.new_guid(), entry_id, account_id, contact_id, number,
-                invoice_date, due_date, amount, currency, amount, transaction_type, line_type,
-                description, your_ref, is_reversal, created=at, modified=at,
+                self.new_guid(), self.new_guid(), entry_id, b.account_id, b.contact_id, b.number,
+                b.invoice_date, b.due_date, b.amount, b.currency, b.amount, transaction_type,
+                line_type, b.description, b.your_ref, b.is_reversal, created=at, modified=at,
             )  # fmt: skip
             self._stamp(line, at)
             self.lines.append(line)

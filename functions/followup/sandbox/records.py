@@ -17,6 +17,23 @@ PAYABLE = 22
 RATES = {"EUR": Decimal(1), "USD": Decimal("0.9"), "GBP": Decimal("1.15")}
 
 
+@dataclass(frozen=True)
+class Booking:
+    """An invoice to book in the sandbox: its customer (or supplier), number, dates and amount."""
+
+    account_id: str
+    number: int
+    invoice_date: date
+    due_date: date
+    amount: Decimal
+    currency: str = "EUR"
+    description: str = ""
+    contact_id: str | None = None
+    your_ref: str = ""
+    booked_at: datetime | None = None
+    is_reversal: bool = False
+
+
 @dataclass
 class AccountRecord:
     """A crm/Accounts row."""

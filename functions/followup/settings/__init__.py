@@ -10,10 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
 from followup.errors import ConfigError
 from followup.settings import file as settings_file
+from followup.settings import profiles as division_profiles
 from followup.settings.backends import (
     GMAIL_SECRET_ENV,
     Cloud,
@@ -76,6 +77,29 @@ class Settings(Section):
     replies: ReplyWatch = ReplyWatch()
     languages: Languages = Languages()
     cloud: Cloud = Cloud()
+    # The administrations' own profiles (`[division.N]`), each a whole Settings: settings/
+    # profiles.py. Empty: every division mails as [company].
+    _profiles: dict[int, Settings] = PrivateAttr(default_factory=dict)
+
+    @property
+    def profiles(self) -> dict[int, Settings]:
+        """The profile of each administration that has one, by division number."""
+        return dict(self._profiles)
+
+    def for_division(self, division: int) -> Settings:
+        """The settings division `division` runs with: its profile, or these settings when the
+        file has no profiles. With profiles, a division without one is a ConfigError: it would
+        otherwise mail in another company's name."""
+        if not self._profiles:
+            return self
+        if division not in self._profiles:
+            raise ConfigError(
+                [
+                    f"division.{division}: no profile ([division.{division}.company] …): every "
+                    "administration mails as its own company"
+                ]
+            )
+        return self._profiles[division]
 
     @model_validator(mode="before")
     @classmethod
@@ -102,7 +126,27 @@ class Settings(Section):
 
 
 def parse(data: dict[str, Any], source: str = "settings", base_dir: Path | None = None) -> Settings:
-    """Validate a settings mapping; relative paths are taken from `base_dir`."""
+    """Validate a settings mapping, and each `[division.N]` profile laid over it (settings/
+    profiles.py); relative paths are taken from `base_dir`."""
+    shared = {k: v for k, v in data.items() if k != "division"}
+    problems: list[str] = []
+    tables = division_profiles.tables(data.get("division"), problems)
+    settings = _validated(shared, source, base_dir)  # the shared settings' mistakes first
+    profiles: dict[int, Settings] = {}
+    for number, table in sorted(tables.items()):
+        try:
+            merged = division_profiles.merged(shared, table)
+            profiles[number] = _validated(merged, source, base_dir)
+        except ConfigError as exc:
+            problems += [f"division.{number}.{line}" for line in exc.problems]
+    problems += division_profiles.listed_problems(settings.exact.divisions, set(tables))
+    if problems:
+        raise ConfigError(problems, source)
+    settings._profiles = profiles
+    return settings
+
+
+def _validated(data: dict[str, Any], source: str, base_dir: Path | None) -> Settings:
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:

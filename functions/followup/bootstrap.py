@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from contextlib import ExitStack
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,7 +11,7 @@ from followup.adapters.file_tokens import FileTokenStore
 from followup.adapters.outbox_folder.mailer import OutboxMailer
 from followup.adapters.sqlite import open_stores as open_sqlite_stores
 from followup.clock import SystemClock
-from followup.deps import Deps
+from followup.deps import App, Deps
 from followup.errors import ConfigError
 from followup.exact.auth import ExactAuth
 from followup.exact.client import ExactClient
@@ -29,25 +28,6 @@ if TYPE_CHECKING:  # the Google libraries load only when the settings ask for th
     from followup.ports import DivisionQueue, TriggerBook
     from followup.sandbox.state import SandboxState
     from followup.settings import CloudTasks
-
-
-@dataclass
-class App:
-    """A wired application: the service's dependencies and what to close afterwards."""
-
-    settings: Settings
-    deps: Deps
-    resources: ExitStack
-
-    def close(self) -> None:
-        """Close files, connections and the outbox index."""
-        self.resources.close()
-
-    def __enter__(self) -> App:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def open_stores(settings: Settings, clock: Clock, resources: ExitStack) -> Stores:
@@ -243,6 +223,17 @@ def embedded_exact(
 
     store = open_token_store(settings, clock, resources)
     return serve(settings, clock, resources, store, run_date, sandbox)
+
+
+def shared_exact(
+    settings: Settings, clock: Clock, resources: ExitStack, run_date: date | None = None
+) -> Settings:
+    """The settings as every division of one run reaches Exact: a demo's sandbox served once,
+    until `resources` close (each division's `build` then reaches that one)."""
+    served = embedded_exact(settings, clock, resources, run_date)
+    if settings.exact.sandbox is None:
+        return served
+    return served.model_copy(update={"exact": served.exact.model_copy(update={"sandbox": None})})
 
 
 def build(

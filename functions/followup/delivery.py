@@ -123,8 +123,12 @@ def recover(deps: Deps, division: int) -> list[ReportEntry]:
 _NEW = (Outcome.SENT, Outcome.DRAFTED, Outcome.FAILED, Outcome.REJECTED, Outcome.UNCERTAIN)
 
 
-def deliver_digest(deps: Deps, report: RunReport, to: str, dry_run: bool) -> ReportEntry:
-    """The owner's digest: once per day for a quiet run, once per distinct set of news."""
+def deliver_digest(
+    deps: Deps, report: RunReport, to: str, dry_run: bool, scope: int = 0
+) -> ReportEntry:
+    """The owner's digest: once per day for a quiet run, once per distinct set of news. `scope`
+    is the division whose own digest this is (an office's administration, to the person
+    responsible for it), 0 for the digest of the whole run."""
     news = sorted(e.key for e in report.entries() if e.outcome in _NEW)
     failures = sorted(f"{d.division}:{d.error}" for d in report.divisions if d.error)
     unreadable = sorted(
@@ -134,9 +138,9 @@ def deliver_digest(deps: Deps, report: RunReport, to: str, dry_run: bool) -> Rep
     )
     content = "\n".join(news + failures + unreadable)
     tag = hashlib.sha256(content.encode()).hexdigest()[:16] if content else "quiet"
-    key = f"0/digest/{report.run_date.isoformat()}/{tag}"
+    key = f"{scope}/digest/{report.run_date.isoformat()}/{tag}"
     entry = partial(
-        ReportEntry, division=0, kind=MailKind.DIGEST, customer=OWNER, key=key, recipient=to
+        ReportEntry, division=scope, kind=MailKind.DIGEST, customer=OWNER, key=key, recipient=to
     )
     try:
         message = deps.composer.digest(report, deps.digest_language, deps.clock.now(), to)
@@ -147,7 +151,7 @@ def deliver_digest(deps: Deps, report: RunReport, to: str, dry_run: bool) -> Rep
         return entry(outcome=Outcome.PLANNED, reason="dry run", subject=subject)
     claim = Claim(
         key,
-        0,
+        scope,
         MailKind.DIGEST,
         (key,),
         to,

@@ -1,7 +1,9 @@
-"""What a run is made of: the ports and settings the service needs, in one value."""
+"""What a run is made of: the ports and settings the service needs, in one value; and a wired
+application: those, with what to close afterwards."""
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 from followup.policy import Rules
@@ -16,6 +18,7 @@ from followup.ports import (
     RunLog,
     TokenStore,
 )
+from followup.settings import Settings
 from followup.settings.rules import Digest, ReplyWatch
 
 
@@ -38,3 +41,22 @@ class Deps:
     tokens: TokenStore | None = None  # the Exact tokens: when the consent lapses, for the digest
     replies: Replies | None = None  # answers to reminders (`[replies] enabled`)
     reply_watch: ReplyWatch = field(default_factory=ReplyWatch)
+
+
+@dataclass
+class App:
+    """A wired application: the service's dependencies and what to close afterwards."""
+
+    settings: Settings
+    deps: Deps
+    resources: ExitStack
+
+    def close(self) -> None:
+        """Close files, connections and the outbox index."""
+        self.resources.close()
+
+    def __enter__(self) -> App:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -76,6 +76,9 @@ ENGLISH: Mapping[str, str] = {
     "them",
     "division_unseen": "the Exact consent no longer reaches division {division} ({detail}): "
     "renew the Exact consent: followup auth exact",
+    "division_without_profile": "division {division} has no profile and was not run: add "
+    "[division.{division}.company] (and its mailbox) to the settings to mail its customers as "
+    "its own company",
     "replied": 'customer {customer} ({sender}) replied on {day}: "{subject}" - read it before '
     "the next reminder; reminders to them are paused until {until}",
     "replies_unread": "the answers to the reminders could not be read from the mailbox "
@@ -246,6 +249,11 @@ def statements_unread(detail: str) -> Reason:
 def division_unseen(division: int, detail: str) -> Reason:
     """Exact refuses a division to the token (403, or not among its divisions)."""
     return reason("division_unseen", division=division, detail=detail)
+
+
+def division_without_profile(division: int) -> Reason:
+    """An office's settings have profiles, and the consent reaches a division without one."""
+    return reason("division_without_profile", division=division)
 
 
 def replied(customer: str, sender: str, day: date, subject: str, until: date) -> Reason:

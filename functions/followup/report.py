@@ -99,6 +99,8 @@ def report_to_dict(report: RunReport) -> dict[str, Any]:
                 "overdue": {k: str(v) for k, v in d.overdue.items()},
                 "entries": [entry_to_dict(e) for e in d.entries],
                 "unreadable": [unreadable_to_dict(u) for u in d.unreadable],
+                "company": d.company,
+                "digest": entry_to_dict(d.digest) if d.digest else None,
             }
             for d in report.divisions
         ],

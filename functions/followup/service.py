@@ -60,32 +60,44 @@ def run(
         if fatal:
             result = DivisionReport(division, error=f"not run: {fatal}")
         else:
-            try:
-                result = run_division(
-                    deps, division, run_date, dry_run=dry_run, run_id=report.run_id
-                )
-            except ExactAuthError as exc:
-                if exc.status == 403:  # this division only: the token no longer reaches it
-                    unseen = reasons.division_unseen(division, str(exc))
-                    result = DivisionReport(division, error=unseen)
-                else:
-                    fatal = str(exc)
-                    result = DivisionReport(division, error=fatal, retryable=exc.retryable)
-            except MailerAuthError as exc:
-                fatal = str(exc)
-                result = DivisionReport(division, error=fatal, retryable=exc.retryable)
-            except FollowupError as exc:
-                result = DivisionReport(division, error=str(exc), retryable=exc.retryable)
-        if result.error:
-            log.error("division %s failed: %s", division, result.error)
+            result, fatal = run_one(deps, division, run_date, dry_run=dry_run, run_id=report.run_id)
         report.divisions.append(result)
         if progress:
             progress(result)
+    return close(deps, report, dry_run=dry_run)
+
+
+def run_one(
+    deps: Deps, division: int, run_date: date, *, dry_run: bool, run_id: str
+) -> tuple[DivisionReport, str]:
+    """One division's run, its failure caught: the report and, when the failure will stop every
+    division after it too (the Exact consent, the mailbox's login), what that failure is."""
+    fatal = ""
+    try:
+        result = run_division(deps, division, run_date, dry_run=dry_run, run_id=run_id)
+    except ExactAuthError as exc:
+        if exc.status == 403:  # this division only: the token no longer reaches it
+            result = DivisionReport(division, error=reasons.division_unseen(division, str(exc)))
+        else:
+            fatal = str(exc)
+            result = DivisionReport(division, error=fatal, retryable=exc.retryable)
+    except MailerAuthError as exc:
+        fatal = str(exc)
+        result = DivisionReport(division, error=fatal, retryable=exc.retryable)
+    except FollowupError as exc:
+        result = DivisionReport(division, error=str(exc), retryable=exc.retryable)
+    if result.error:
+        log.error("division %s failed: %s", division, result.error)
+    return result, fatal
+
+
+def close(deps: Deps, report: RunReport, *, dry_run: bool, record: bool = True) -> RunReport:
+    """The end of a run: the Exact consent's health, the owner's digest, the run recorded."""
     _note_consent(deps, report)
     if deps.digest.enabled and deps.digest.to:
         report.digest = deliver_digest(deps, report, str(deps.digest.to), dry_run)
     report.finished_at = deps.clock.now()
-    if not dry_run:
+    if record and not dry_run:
         deps.runlog.record_run(report)
     return report
 

@@ -8,11 +8,12 @@ import logging
 import sys
 from pathlib import Path
 
-from followup import bootstrap, report, service
+from followup import bootstrap, office, report, service
 from followup.cli.common import EXIT_CONFIG, Commands, a_date, config_option, exit_code, finish
 from followup.clock import SystemClock, business_date
 from followup.mail.environment import search_path
 from followup.mail.languages import owner_language
+from followup.model import DivisionReport
 from followup.report import report_to_dict
 from followup.settings import load
 
@@ -38,6 +39,22 @@ def register(commands: Commands) -> None:
         "--dry-run", action="store_true", help="deliver nothing and record nothing; report all"
     )
     run.add_argument("--json", action="store_true", help="print the run report as JSON on stdout")
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="run N administrations at a time, each on its own (default: 1); an office's "
+        "profiles ([division.N]) are always run each on its own",
+    )
+    run.add_argument(
+        "--division",
+        type=int,
+        action="append",
+        default=[],
+        metavar="N",
+        help="run only this division (repeatable): e.g. a client's first dry run",
+    )
 
     run.set_defaults(handler=run_command)
 
@@ -84,15 +101,20 @@ def run_command(args: argparse.Namespace) -> int:
         )
         return EXIT_CONFIG
     run_date = args.date or today
-    with bootstrap.build(settings, clock, run_date) as app:
-        language, templates = owner_language(settings), search_path(settings.mail.templates)
-        line = report.progress(language, templates)
-        result = service.run(
-            app.deps,
-            run_date,
-            dry_run=args.dry_run,
-            progress=lambda d: print(line(d), file=sys.stderr),
-        )
+    language, templates = owner_language(settings), search_path(settings.mail.templates)
+    line = report.progress(language, templates)
+
+    def shown(division: DivisionReport) -> None:
+        print(line(division), file=sys.stderr)
+
+    if settings.profiles or args.workers != 1 or args.division:  # each division on its own
+        result = office.run(
+            settings, clock, run_date, dry_run=args.dry_run, workers=args.workers,
+            only=args.division, progress=shown,
+        )  # fmt: skip
+    else:
+        with bootstrap.build(settings, clock, run_date) as app:
+            result = service.run(app.deps, run_date, dry_run=args.dry_run, progress=shown)
     return finish(result, as_json=args.json, language=language, templates=templates)
 
 

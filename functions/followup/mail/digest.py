@@ -96,6 +96,8 @@ class Division:
     overdue: tuple[Total, ...]
     unreadable: tuple[Unreadable, ...] = ()
     held: tuple[Line, ...] = ()  # due, but waiting (one per interval, a final notice's term)
+    company: str = ""  # an office's administration: its company (its profile)
+    digest: Line | None = None  # an office's administration: its own digest mail
 
     @property
     def skipped_count(self) -> int:
@@ -122,6 +124,7 @@ class Alert:
     division: int
     text: Reason  # an error: its text as is (no code)
     error: bool
+    company: str = ""  # an office's administration: its company
 
 
 def said(text: str) -> Reason:
@@ -208,14 +211,16 @@ def _division(report: DivisionReport) -> Division:
         overdue=_totals(report.overdue),
         unreadable=tuple(_unreadable(row) for row in report.unreadable),
         held=tuple(held),
+        company=one_line(report.company),
+        digest=line(report.digest) if report.digest else None,
     )
 
 
 def digest_context(report: RunReport) -> dict[str, Any]:
     """Everything the digest templates may use (see templates/README.md)."""
     divisions = [_division(d) for d in report.divisions]
-    alerts = [Alert(d.division, said(d.error), True) for d in divisions if d.error] + [
-        Alert(d.division, note, False) for d in divisions for note in d.notes
+    alerts = [Alert(d.division, said(d.error), True, d.company) for d in divisions if d.error] + [
+        Alert(d.division, note, False, d.company) for d in divisions for note in d.notes
     ]
     outstanding: dict[str, Decimal] = defaultdict(Decimal)
     overdue: dict[str, Decimal] = defaultdict(Decimal)

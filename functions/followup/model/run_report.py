@@ -48,6 +48,9 @@ class DivisionReport:
     outstanding: dict[str, Decimal] = field(default_factory=dict)  # per currency: all open
     overdue: dict[str, Decimal] = field(default_factory=dict)  # per currency: past due
     unreadable: list[UnreadableRow] = field(default_factory=list)  # rows Exact sent, unusable
+    # An office's administration: its own digest, to the person responsible for it (office.py).
+    digest: ReportEntry | None = None
+    company: str = ""  # an office's administration: the company its profile names
 
     @property
     def ok(self) -> bool:

@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from followup import bootstrap, office, report, service
@@ -102,20 +103,23 @@ def run_command(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     run_date = args.date or today
     language, templates = owner_language(settings), search_path(settings.mail.templates)
-    line = report.progress(language, templates)
-
-    def shown(division: DivisionReport) -> None:
-        print(line(division), file=sys.stderr)
-
     if settings.profiles or args.workers != 1 or args.division:  # each division on its own
+        bootstrap.open_composer(settings)  # the office's templates and languages first
         result = office.run(
             settings, clock, run_date, dry_run=args.dry_run, workers=args.workers,
-            only=args.division, progress=shown,
+            only=args.division, progress=_progress(language, templates),
         )  # fmt: skip
     else:
         with bootstrap.build(settings, clock, run_date) as app:
+            shown = _progress(language, templates)
             result = service.run(app.deps, run_date, dry_run=args.dry_run, progress=shown)
     return finish(result, as_json=args.json, language=language, templates=templates)
+
+
+def _progress(language: str, templates: list[Path]) -> Callable[[DivisionReport], None]:
+    """Print a line on stderr as each division finishes, in the owner's language."""
+    line = report.progress(language, templates)
+    return lambda division: print(line(division), file=sys.stderr)
 
 
 def _days(text: str) -> int:

@@ -3,6 +3,11 @@
 # every one is read (secretAccessor); the Exact tokens rotate on every refresh, so the runtime
 # also adds a version and destroys the old ones (secretVersionManager, which includes
 # secretVersionAdder's add; no secret gets versionAdder alone).
+# An accountancy office's mailboxes (var.mailbox_secrets): one secret per mailbox credential of
+# an administration, named as its settings profile names it. A Gmail refresh token or a mailbox
+# password is only read; a Microsoft 365 / Outlook.com XOAUTH2 refresh token rotates (MSAL hands
+# out a new one, which the functions store at once: a version added, the older ones destroyed),
+# so an entry with rotates = true gets secretVersionManager like the Exact tokens.
 locals {
   secrets = merge(
     {
@@ -34,6 +39,13 @@ locals {
         purpose = "the OAuth client's secret, FOLLOWUP_GMAIL_CLIENT_SECRET"
       }
     } : {},
+    {
+      for mailbox in var.mailbox_secrets : "mailbox_${mailbox.secret_id}" => {
+        id      = mailbox.secret_id
+        rotates = mailbox.rotates
+        purpose = coalesce(mailbox.purpose, "a mailbox credential of division ${mailbox.division} ([division.${mailbox.division}.mail.transport])")
+      }
+    },
   )
 }
 
@@ -50,6 +62,13 @@ resource "google_secret_manager_secret" "followup" {
       replicas {
         location = var.region
       }
+    }
+  }
+
+  lifecycle {
+    precondition {
+      condition     = length(distinct([for secret in values(local.secrets) : secret.id])) == length(local.secrets)
+      error_message = "A mailbox_secrets secret_id is one of followup's own secret ids (${var.name}-config, ${var.name}-exact-tokens, …): choose another."
     }
   }
 

@@ -78,6 +78,32 @@ variable "gmail_auth" {
   }
 }
 
+variable "mailbox_secrets" {
+  type = list(object({
+    division  = number
+    secret_id = string
+    purpose   = optional(string)
+    rotates   = optional(bool, false)
+  }))
+  description = "An accountancy office's mailboxes: one Secret Manager secret per mailbox credential of an administration (Exact division), with the id its settings profile names ([division.N.mail.transport] refresh_token_secret or password_secret, [division.N.mail.transport.oauth] refresh_token_secret). rotates = true for a Microsoft 365 / Outlook.com XOAUTH2 refresh token only (the functions store each new one); a Gmail refresh token or a password is only read."
+  default     = []
+
+  validation {
+    condition     = alltrue([for mailbox in var.mailbox_secrets : can(regex("^[A-Za-z0-9_-]{1,255}$", mailbox.secret_id))])
+    error_message = "Each secret_id is a Secret Manager secret id: 1 to 255 letters, digits, '_' and '-'."
+  }
+
+  validation {
+    condition     = alltrue([for mailbox in var.mailbox_secrets : mailbox.division > 0 && floor(mailbox.division) == mailbox.division])
+    error_message = "Each division is an Exact division number: a positive whole number."
+  }
+
+  validation {
+    condition     = length(distinct([for mailbox in var.mailbox_secrets : mailbox.secret_id])) == length(var.mailbox_secrets)
+    error_message = "Each secret_id appears once: one secret per mailbox credential."
+  }
+}
+
 variable "function_memory" {
   type        = string
   description = "Memory of each function instance (one division runs per instance)."

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import email
 import json
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from cli_support import consent, followup, write_config
+from followup.adapters.sqlite import open_stores
 from followup.clock import AMSTERDAM, business_date
+from followup.model import Claim, DivisionReport, MailKind, Pause, RunReport
 from followup.sandbox.demo_data import seed_demo
 from followup.sandbox.server import SandboxServer
 from followup.sandbox.state import SandboxState
@@ -155,3 +158,70 @@ def test_the_example_settings_file_is_valid(tmp_path: Path) -> None:
     example = Path(__file__).parents[2] / "followup.example.toml"
     loaded = settings.load(example)
     assert loaded.exact.base_url == "https://start.exactonline.nl"
+
+
+OFFICE_SETTINGS = """
+[company]
+name = "Kantoor Van Dijk"
+from_address = "kantoor@vandijk.example.nl"
+
+[exact]
+client_id = "c"
+divisions = [101, 202]
+
+[division.101.company]
+name = "Bakkerij Noord B.V."
+from_address = "info@noord.example.nl"
+
+[division.202.company]
+name = "Bakkerij Zuid B.V."
+from_address = "info@zuid.example.nl"
+"""
+
+
+def test_status_of_an_office_names_each_division_with_its_company(tmp_path: Path) -> None:
+    config = tmp_path / "office.toml"
+    config.write_text(OFFICE_SETTINGS)
+    now = datetime.now(AMSTERDAM)
+    stores = open_stores(tmp_path / "state" / "ledger.sqlite3")
+    try:
+        report = RunReport("run-1", now.date(), False, now)
+        report.divisions += [DivisionReport(101), DivisionReport(202, error="Exact is down")]
+        stores.runs.record_run(report)
+        stores.claims.claim(
+            Claim(
+                key="k-202", division=202, kind=MailKind.REMINDER, item_ids=("i",),
+                recipient="info@klant.example.nl", subject="Herinnering 2026-0044",
+                amount=Decimal(1), currency="EUR", claimed_at=now, run_id="run-1",
+            )
+        )  # fmt: skip
+        stores.pauses.pause(Pause("1001", date(2099, 1, 1), "dispute", division=101))
+        stores.pauses.pause(Pause("2026-0042", date(2099, 1, 1), "credit note coming"))
+    finally:
+        stores.close()
+
+    result = followup("status", "--config", str(config), cwd=tmp_path)
+    assert result.returncode == 1, result.stderr  # a mail needs a look
+    out = result.stdout
+    assert f"  101 (Bakkerij Noord B.V.): {now.date()} (run run-1) ok" in out
+    assert "  202 (Bakkerij Zuid B.V.): " in out
+    assert "FAILED: Exact is down" in out
+    assert (
+        "  pending in division 202 (Bakkerij Zuid B.V.): 'Herinnering 2026-0044' to "
+        "info@klant.example.nl" in out
+    )
+    assert "1001 in division 101 (Bakkerij Noord B.V.) until 2099-01-01: dispute" in out
+    assert "2026-0042 in every division until 2099-01-01: credit note coming" in out
+    assert "Next scheduled run:" in out  # the rest as it was
+
+    data = json.loads(followup("status", "--config", str(config), "--json", cwd=tmp_path).stdout)
+    assert [(d["division"], d["company"]) for d in data["divisions"]] == [
+        (101, "Bakkerij Noord B.V."),
+        (202, "Bakkerij Zuid B.V."),
+    ]
+    [attention] = data["attention"]
+    assert (attention["division"], attention["company"]) == (202, "Bakkerij Zuid B.V.")
+    assert {p["target"]: p["company"] for p in data["pauses"]} == {
+        "1001": "Bakkerij Noord B.V.",
+        "2026-0042": "",
+    }

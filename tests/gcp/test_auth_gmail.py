@@ -4,6 +4,7 @@ Google: the consent's "browser" is an httpx GET following the stand-in's redirec
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from collections.abc import Iterator
@@ -78,10 +79,14 @@ secret_manager_endpoint = "{secrets.endpoint}"
     return path
 
 
-def consent_in(command: str, config: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """Run `followup auth COMMAND --no-browser`, consenting with an httpx GET of its address."""
+def consent_in(
+    command: str, config: Path, env: dict[str, str], *more: str
+) -> subprocess.CompletedProcess[str]:
+    """Run `followup auth COMMAND --no-browser` (and `more` options), consenting with an httpx
+    GET of its address."""
+    options = ("--config", str(config), "--no-browser", "--timeout", "20", *more)
     process = subprocess.Popen(  # noqa: S603 - our own console script
-        [FOLLOWUP, "auth", command, "--config", str(config), "--no-browser", "--timeout", "20"],
+        [FOLLOWUP, "auth", command, *options],
         cwd=config.parent,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -248,3 +253,102 @@ def test_delegation_is_checked_and_a_missing_admin_console_entry_is_explained(
     ok, detail, fix = verdict((SEND, READONLY))  # reconcile added, the entry not updated
     assert not ok
     assert f"{SEND},{READONLY}" in fix
+
+
+NOORD, ZUID = "administratie@noord.example.nl", "facturen@zuid.example.nl"
+
+
+def office_config(path: Path, oauth: GoogleOAuthServer, tokens: str, gmail: str) -> Path:
+    """An office whose two clients each draft in a Gmail mailbox of their own; `tokens`: the
+    [tokens] table, `gmail`: more lines for each client's mailbox ({n}: its division)."""
+    profiles = "".join(
+        f"""
+[division.{n}.company]
+name = "{name}"
+from_address = "{user}"
+
+[division.{n}.mail.transport]
+backend = "gmail"
+user = "{user}"
+client_id = "{oauth.state.client_id}"
+auth_uri = "{oauth.auth_uri}"
+token_uri = "{oauth.token_uri}"
+{gmail.format(n=n)}
+"""
+        for n, name, user in ((101, "Bakkerij Noord B.V.", NOORD), (202, "Bakkerij Zuid", ZUID))
+    )
+    path.write_text(f"""
+[company]
+name = "Kantoor"
+from_address = "kantoor@kantoor.example.nl"
+
+[exact]
+client_id = "{SandboxState.client_id}"
+divisions = [101, 202]
+
+{tokens}
+{profiles}""")
+    return path
+
+
+def test_each_client_gives_consent_for_its_own_mailbox_kept_in_its_own_secret(
+    google: tuple[GoogleOAuthServer, SecretManagerServer], tmp_path: Path
+) -> None:
+    oauth, secrets = google
+    for n in (101, 202):
+        secrets.state.create_secret(f"projects/{PROJECT}/secrets/gmail-refresh-{n}")
+    config = office_config(
+        tmp_path / "office.toml",
+        oauth,
+        f'[tokens]\nbackend = "secret_manager"\nproject = "{PROJECT}"\n'
+        f'api_endpoint = "{secrets.endpoint}"\n',
+        f'project = "{PROJECT}"\nrefresh_token_secret = "gmail-refresh-{{n}}"\n'
+        f'secret_manager_endpoint = "{secrets.endpoint}"',
+    )
+    env = {"FOLLOWUP_GMAIL_CLIENT_SECRET": oauth.state.client_secret}
+
+    whose = subprocess.run(  # noqa: S603 - our own console script
+        [FOLLOWUP, "auth", "gmail", "--config", str(config), "--no-browser"],
+        capture_output=True, text=True, timeout=60, check=False, env={**os.environ, **env},
+    )  # fmt: skip
+    assert whose.returncode == 2
+    assert "say whose mailbox this consent is for with --division N" in whose.stderr
+    assert f"--division 101  Bakkerij Noord B.V.: Gmail {NOORD}" in whose.stderr
+    assert f"--division 202  Bakkerij Zuid: Gmail {ZUID}" in whose.stderr
+    assert "Traceback" not in whose.stderr
+    assert oauth.state.authorize_requests == []
+
+    noord = consent_in("gmail", config, env, "--division", "101")
+    assert noord.returncode == 0, noord.stderr
+    assert f"Division 101, Bakkerij Noord B.V.: Gmail {NOORD}" in noord.stdout
+    assert f"OK: Google grants {NOORD}: gmail.compose" in noord.stdout
+    zuid = consent_in("gmail", config, env, "--division", "202")
+    assert zuid.returncode == 0, zuid.stderr
+    assert [asked["login_hint"] for asked in oauth.state.authorize_requests] == [NOORD, ZUID]
+    kept = {n: secrets.state.enabled(f"projects/{PROJECT}/secrets/gmail-refresh-{n}")
+            for n in (101, 202)}  # fmt: skip
+    stored = {n: [v.data.decode() for v in versions] for n, versions in kept.items()}
+    assert len(stored[101]) == len(stored[202]) == 1
+    assert stored[101] != stored[202]
+    assert set(stored[101] + stored[202]) == set(oauth.state.consents)
+
+    nobody = consent_in("gmail", config, env, "--division", "303")
+    assert nobody.returncode == 2
+    assert "division.303: no profile" in nobody.stderr
+    assert "Traceback" not in nobody.stderr
+
+
+def test_without_google_cloud_each_client_mailbox_has_its_own_entry_in_the_token_file(
+    tmp_path: Path,
+) -> None:
+    with GoogleOAuthServer() as oauth:
+        config = office_config(tmp_path / "office.toml", oauth, "", "")
+        env = {"FOLLOWUP_GMAIL_CLIENT_SECRET": oauth.state.client_secret}
+        for n in ("202", "101"):
+            done = consent_in("gmail", config, env, "--division", n)
+            assert done.returncode == 0, done.stderr
+    path = tmp_path / "state" / "mailbox-tokens.json"
+    entries = json.loads(path.read_text())
+    assert set(entries) == {f"gmail:{NOORD}", f"gmail:{ZUID}"}
+    assert entries[f"gmail:{NOORD}"]["refresh_token"] != entries[f"gmail:{ZUID}"]["refresh_token"]
+    assert {e["refresh_token"] for e in entries.values()} == set(oauth.state.consents)

@@ -14,7 +14,7 @@ import httpx
 
 from cli_support import FOLLOWUP
 from mailserver.certs import ServerCA
-from mailserver.conftest import Mailbox
+from mailserver.conftest import Mailbox, new_mailbox
 from mailserver.dovecot import Dovecot
 from mailserver.oauth_server import MicrosoftLoginServer, OAuthMailServer
 
@@ -46,12 +46,13 @@ ca_file = "{ca.ca_file}"
     return config
 
 
-def run_consent(config: Path, answer: str, ca: ServerCA, env: dict[str, str] | None = None
-                ) -> subprocess.CompletedProcess[str]:  # fmt: skip
-    """Start the command, act as the person at the browser for the first address with
-    `answer` in it, and wait for the command to finish."""
+def run_consent(config: Path, answer: str, ca: ServerCA, env: dict[str, str] | None = None,
+                *more: str) -> subprocess.CompletedProcess[str]:  # fmt: skip
+    """Start the command (with `more` options), act as the person at the browser for the first
+    address with `answer` in it, and wait for the command to finish."""
+    options = ("--config", str(config), "--no-browser", "--timeout", "30", *more)
     process = subprocess.Popen(  # noqa: S603 - our own console script
-        [FOLLOWUP, "auth", "mailbox", "--config", str(config), "--no-browser", "--timeout", "30"],
+        [FOLLOWUP, "auth", "mailbox", *options],
         cwd=config.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, **(env or {})},
     )  # fmt: skip
@@ -125,3 +126,73 @@ def test_auth_mailbox_refuses_settings_without_xoauth2(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 2
     assert "mail.transport.auth" in done.stderr
+
+
+def office_config(tmp_path: Path, dovecot: Dovecot, ca: ServerCA, plain: OAuthMailServer,
+                  boxes: dict[int, Mailbox]) -> Path:  # fmt: skip
+    """An office whose clients each sign in to a mailbox of their own with Google OAuth2."""
+    profiles = "".join(f"""
+[division.{n}.company]
+name = "Klant {n}"
+from_address = "info@klant{n}.example.nl"
+
+[division.{n}.mail.transport]
+backend = "smtp"
+username = "{box.user}"
+host = "127.0.0.1"
+port = 1
+imap_port = {dovecot.imaps_port}
+auth = "xoauth2"
+ca_file = "{ca.ca_file}"
+
+[division.{n}.mail.transport.oauth]
+provider = "google"
+client_id = "{plain.state.client_id}"
+auth_uri = "{plain.url("/auth")}"
+token_uri = "{plain.url("/token")}"
+""" for n, box in boxes.items())  # fmt: skip
+    config = tmp_path / "office.toml"
+    config.write_text(f"""
+[company]
+name = "Kantoor"
+from_address = "kantoor@kantoor.example.nl"
+
+[exact]
+client_id = "exact-client"
+divisions = [{", ".join(str(n) for n in boxes)}]
+{profiles}""")
+    return config
+
+
+def test_each_client_of_an_office_gives_consent_for_its_own_mailbox(
+    tmp_path: Path, dovecot: Dovecot, oauth: Servers, ca: ServerCA
+) -> None:
+    state, plain = oauth[0].state, oauth[0]
+    boxes = {101: new_mailbox(dovecot), 202: new_mailbox(dovecot)}
+    config = office_config(tmp_path, dovecot, ca, plain, boxes)
+    secret = {"FOLLOWUP_MAILBOX_CLIENT_SECRET": state.client_secret}
+
+    whose = subprocess.run(  # noqa: S603 - our own console script
+        [FOLLOWUP, "auth", "mailbox", "--config", str(config), "--no-browser"],
+        capture_output=True, text=True, timeout=60, check=False, env={**os.environ, **secret},
+    )  # fmt: skip
+    assert whose.returncode == 2
+    for n, box in boxes.items():
+        assert f"--division {n}  Klant {n}: SMTP/IMAP {box.user}" in whose.stderr
+    assert "Traceback" not in whose.stderr
+
+    for n, box in boxes.items():
+        state.user = box.user  # the person at the browser signs in as the client's mailbox
+        done = run_consent(config, "/auth?", ca, secret, "--division", str(n))
+        assert done.returncode == 0, done.stderr
+        assert f"Division {n}, Klant {n}: SMTP/IMAP {box.user}" in done.stdout
+        assert f"OK: {box.user} signed in" in done.stdout
+    entries = stored(tmp_path)
+    assert set(entries) == {f"google:{box.user}" for box in boxes.values()}
+    for box in boxes.values():
+        assert state.refresh[entries[f"google:{box.user}"]["refresh_token"]] == box.user
+
+    nobody = run_consent(config, "/auth?", ca, secret, "--division", "303")
+    assert nobody.returncode == 2
+    assert "division.303: no profile" in nobody.stderr
+    assert "Traceback" not in nobody.stderr

@@ -9,7 +9,8 @@ import webbrowser
 from contextlib import ExitStack
 
 from followup import bootstrap
-from followup.cli.common import EXIT_FAILED, EXIT_OK, Commands, config_option
+from followup.cli import profile_option
+from followup.cli.common import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, Commands, config_option
 from followup.clock import SystemClock
 from followup.doctor.exact import tokens_place
 from followup.errors import ConfigError, ExactAuthError, ExactError
@@ -67,13 +68,16 @@ def register(commands: Commands) -> None:
         "the local token file beside the Exact tokens, for Gmail without Google Cloud). The "
         "OAuth client secret comes from FOLLOWUP_GMAIL_CLIENT_SECRET or "
         "client_secret_secret. With delegation: checks that the service account gets a token "
-        "for the sender with those scopes, and says what to set up in the Admin console if not.",
+        "for the sender with those scopes, and says what to set up in the Admin console if not. "
+        "With a profile per administration: --division N, the mailbox of that division's "
+        "profile (its consent in its own secret, or its own entry of the token file).",
     )
     _options(
         gmail,
         "the port on 127.0.0.1 that takes Google's redirect (default: a free one; Google "
         "accepts any port for a desktop OAuth client)",
     )
+    profile_option.add(gmail)
     gmail.set_defaults(handler=auth_gmail_command)
     from followup.cli import auth_mailbox  # `auth mailbox`: its own module
 
@@ -184,15 +188,19 @@ def _report_divisions(account: Account, configured: list[int]) -> int:
 
 
 def auth_gmail_command(args: argparse.Namespace) -> int:
-    """The Gmail consent (stored in Secret Manager), or a check of the delegation."""
+    """The Gmail consent (stored in Secret Manager), or a check of the delegation; with
+    profiles, for the mailbox of the --division's profile."""
     _interactive()
-    settings = load(args.config)
+    found = profile_option.chosen(args.config, args.division, args.office)
+    if found is None:
+        return EXIT_CONFIG
+    settings, key = found
     chosen = settings.mail.transport
     if not isinstance(chosen, GmailMail):
         raise ConfigError(
             [
-                'mail.transport.backend: "outbox" sends nothing through Gmail; set it to "gmail" '
-                "to use `followup auth gmail`"
+                f'{key}mail.transport.backend: "{chosen.backend}" sends nothing through Gmail; '
+                'set it to "gmail" to use `followup auth gmail`'
             ],
             str(args.config),
         )

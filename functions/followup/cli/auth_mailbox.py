@@ -9,10 +9,10 @@ from collections.abc import Callable
 from typing import Any
 
 from followup.adapters.mailbox import wiring as mailbox_wiring
-from followup.cli.common import EXIT_FAILED, EXIT_OK
+from followup.cli import profile_option
+from followup.cli.common import EXIT_CONFIG, EXIT_FAILED, EXIT_OK
 from followup.clock import SystemClock
 from followup.errors import ConfigError, FollowupError
-from followup.settings import load
 from followup.settings.mailbox import SmtpMail
 
 
@@ -25,24 +25,32 @@ def register(services: Any, options: Callable[..., None]) -> None:
         "and Outlook.com show a code to enter at microsoft.com/devicelogin (on any device); "
         "Google opens its consent screen and takes the answer on 127.0.0.1. The refresh token "
         "goes to the token store of [tokens] (a file beside the Exact tokens, or Secret "
-        "Manager); then followup signs in to the mailbox with it to check.",
+        "Manager); then followup signs in to the mailbox with it to check. With a profile per "
+        "administration: --division N, the mailbox of that division's profile (its refresh "
+        "token under its own name, or in its own oauth.refresh_token_secret).",
     )
     options(
         mailbox,
         "Google only: the port on 127.0.0.1 that takes Google's redirect (default: a free one)",
     )
+    profile_option.add(mailbox)
     mailbox.set_defaults(handler=auth_mailbox_command)
 
 
 def auth_mailbox_command(args: argparse.Namespace) -> int:
-    """Give consent, store the refresh token, sign in with it."""
-    settings = load(args.config)
+    """Give consent, store the refresh token, sign in with it; with profiles, for the mailbox
+    of the --division's profile."""
+    found = profile_option.chosen(args.config, args.division, args.office)
+    if found is None:
+        return EXIT_CONFIG
+    settings, key = found
     chosen = settings.mail.transport
     if not isinstance(chosen, SmtpMail) or chosen.oauth is None:
         raise ConfigError(
             [
-                'mail.transport.auth: `followup auth mailbox` is for backend = "smtp" with '
-                'auth = "xoauth2" and a [mail.transport.oauth] section (see followup.example.toml)'
+                f'{key}mail.transport.auth: `followup auth mailbox` is for backend = "smtp" '
+                'with auth = "xoauth2" and a [mail.transport.oauth] section (see '
+                "followup.example.toml)"
             ],
             str(args.config),
         )

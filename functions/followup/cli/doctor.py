@@ -8,7 +8,7 @@ import textwrap
 from followup.cli.common import EXIT_FAILED, EXIT_OK, Commands, config_option
 from followup.clock import SystemClock
 from followup.doctor import run_checks
-from followup.doctor.checks import Check, Status
+from followup.doctor.checks import Check, Heading, Status
 
 WIDTH = 100
 
@@ -26,9 +26,19 @@ def register(commands: Commands) -> None:
         "credentials against the scopes the configured modes need (drafts: gmail.compose, "
         "sending only: gmail.send, reconcile: gmail.readonly); the ledger (a probe record "
         "written and deleted); the templates of every configured language. Exit status 0 "
-        "when all is well (warnings included), 1 when any check found a problem.",
+        "when all is well (warnings included), 1 when any check found a problem. With a "
+        "profile per administration ([division.N]: an accountancy office or a holding), what "
+        "they share is checked once, then the office's own mailbox and each administration in "
+        "turn, in a block headed by its division number and company name.",
     )
     config_option(doctor)
+    doctor.add_argument(
+        "--division",
+        type=int,
+        metavar="N",
+        help="check this administration only: Exact access to it and, with profiles, its "
+        "profile's mailbox, templates and languages (besides what every division shares)",
+    )
     doctor.add_argument(
         "--refresh",
         action="store_true",
@@ -55,14 +65,25 @@ def show(check: Check) -> str:
 
 
 def doctor_command(args: argparse.Namespace) -> int:
-    """Run every check; exit 1 if any found a problem (a warning alone is no failure)."""
+    """Run every check; exit 1 if any found a problem (a warning alone is no failure), 2 when
+    --division names an administration the settings have no profile for."""
     problems = warnings = 0
-    for check in run_checks(args.config, SystemClock(), refresh=args.refresh):
-        print(show(check), flush=True)
-        problems += check.status is Status.PROBLEM
-        warnings += check.status is Status.WARNING
+    where: dict[str, list[str]] = {}  # the problems' checks, per block (with profiles)
+    block, blocked = "the shared settings", False
+    checks = run_checks(args.config, SystemClock(), refresh=args.refresh, division=args.division)
+    for item in checks:
+        if isinstance(item, Heading):
+            block, blocked = item.label, True
+            print(f"\n== {item.label}: {item.title} ==", flush=True)
+            continue
+        print(show(item), flush=True)
+        problems += item.status is Status.PROBLEM
+        warnings += item.status is Status.WARNING
+        if item.status is Status.PROBLEM:
+            where.setdefault(block, []).append(item.name)
     if problems:
-        print(f"\n{problems} problem(s) found.")
+        blocks = "; ".join(f"{label}: {', '.join(names)}" for label, names in where.items())
+        print(f"\n{problems} problem(s) found." + (f" In {blocks}." if blocked else ""))
         return EXIT_FAILED
     print("\nAll checks passed." + (f" {warnings} warning(s)." if warnings else ""))
     return EXIT_OK

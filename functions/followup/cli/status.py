@@ -1,9 +1,12 @@
-"""`followup status`: the last runs per division, what needs a look, pauses, the next run."""
+"""`followup status`: the last runs per division, what needs a look, pauses, the next run. With
+a profile per administration ([division.N]: an accountancy office), each line about a division
+names its company too."""
 
 from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -28,7 +31,8 @@ def register(commands: Commands) -> None:
         help="what happened lately and what needs a look",
         description="Show the last run of every division (when, whether it went well, what it "
         "delivered), the mails that need a look (claimed but without an outcome, or uncertain: "
-        "check Sent), the pauses, and when the next scheduled run is.",
+        "check Sent), the pauses, and when the next scheduled run is. With a profile per "
+        "administration, each line about a division names its company.",
     )
     config_option(status)
     status.add_argument("--json", action="store_true", help="print it as JSON on stdout")
@@ -41,7 +45,8 @@ def status_command(args: argparse.Namespace) -> int:
     clock = SystemClock()
     with ExitStack() as resources:
         view: StatusView = bootstrap.open_stores(settings, clock, resources).status
-        state = gather(view, clock.now())
+        companies = {n: profile.company.name for n, profile in settings.profiles.items()}
+        state = gather(view, clock.now(), companies)
         state["exact_consent"] = _consent(settings, clock, resources)
     if args.json:
         print(json.dumps(state, indent=2, ensure_ascii=False))
@@ -51,8 +56,12 @@ def status_command(args: argparse.Namespace) -> int:
     return EXIT_FAILED if trouble else EXIT_OK
 
 
-def gather(view: StatusView, now: datetime) -> dict[str, Any]:
-    """Everything the status shows, as JSON-ready data."""
+def gather(
+    view: StatusView, now: datetime, companies: Mapping[int, str] | None = None
+) -> dict[str, Any]:
+    """Everything the status shows, as JSON-ready data; with `companies` (an office's profiles:
+    the company per division), each division's entry, claim and pause says its company."""
+    named = _namer(companies)
     latest: dict[int, dict[str, Any]] = {}
     for run in view.recent_runs(RUNS_READ):
         for division in run.get("divisions", []):
@@ -67,6 +76,7 @@ def gather(view: StatusView, now: datetime) -> dict[str, Any]:
             "error": d["error"],
             "delivered": _tally(d.get("entries", [])),
             "notes": d.get("notes", []),
+            **named(code),
         }
         for code, d in sorted(latest.items())
     ]
@@ -82,6 +92,8 @@ def gather(view: StatusView, now: datetime) -> dict[str, Any]:
                 "subject": claim.subject,
                 "claimed_at": claim.claimed_at.isoformat(),
                 "run_id": claim.run_id,
+                "division": claim.division,
+                **named(claim.division),
             }
             for claim, outcome, reason in view.attention()
         ],
@@ -92,12 +104,30 @@ def gather(view: StatusView, now: datetime) -> dict[str, Any]:
                 "until": p.until.isoformat(),
                 "reason": p.reason,
                 "active": p.until >= today,
+                **named(p.division),
             }
             for p in view.all_pauses()
         ],
         "next_run": next_run(now).isoformat(),
         "next_reminders": next_working_day(next_run(now).date()).isoformat(),
     }
+
+
+def _namer(companies: Mapping[int, str] | None) -> Callable[[int | None], dict[str, str]]:
+    """The `company` key an entry of a division gets: none without profiles."""
+
+    def named(division: int | None) -> dict[str, str]:
+        if not companies:
+            return {}
+        return {"company": companies.get(division, "") if division is not None else ""}
+
+    return named
+
+
+def _division(number: int, entry: dict[str, Any]) -> str:
+    """A division as the status names it: its number, and its company when there is one."""
+    company = entry.get("company")
+    return f"{number} ({company})" if company else str(number)
 
 
 def _consent(settings: Settings, clock: SystemClock, resources: ExitStack) -> dict[str, Any] | None:
@@ -143,7 +173,9 @@ def render(state: dict[str, Any]) -> str:
     for d in state["divisions"]:
         counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(d["delivered"].items()))
         verdict = "ok" if d["ok"] else f"FAILED: {d['error']}"
-        out.append(f"  {d['division']}: {d['run_date']} (run {d['run_id']}) {verdict}")
+        out.append(
+            f"  {_division(d['division'], d)}: {d['run_date']} (run {d['run_id']}) {verdict}"
+        )
         if counts:
             out.append(f"      {counts}")
         out.extend(f"      note: {note}" for note in d["notes"])
@@ -152,14 +184,17 @@ def render(state: dict[str, Any]) -> str:
     if not state["attention"]:
         out.append("  nothing: every claimed mail has an outcome")
     for a in state["attention"]:
-        out.append(f"  {a['state']}: {a['subject']!r} to {a['recipient']} ({a['claimed_at']})")
+        where = f" in division {_division(a['division'], a)}" if a.get("company") else ""
+        out.append(
+            f"  {a['state']}{where}: {a['subject']!r} to {a['recipient']} ({a['claimed_at']})"
+        )
         out.append(f"      {a['reason']}; key {a['key']}")
     out.append("")
     out.append("Pauses")
     if not state["pauses"]:
         out.append("  none")
     for p in state["pauses"]:
-        where = f"division {p['division']}" if p["division"] else "every division"
+        where = f"division {_division(p['division'], p)}" if p["division"] else "every division"
         ended = "" if p["active"] else " (ended)"
         out.append(f"  {p['target']} in {where} until {p['until']}{ended}: {p['reason']}")
     out.append("")

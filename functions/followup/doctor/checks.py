@@ -1,9 +1,10 @@
-"""A doctor's check and its verdict, and the two adapters the checks run with: a clock that
-won't wait long, and a bearer auth that never refreshes."""
+"""A doctor's check and its verdict, the heading of a block of checks (one administration's
+profile), a guard that turns a crashed check into a verdict, and the two adapters the checks run
+with: a clock that won't wait long, and a bearer auth that never refreshes."""
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -35,6 +36,15 @@ class Check:
     fix: str = ""
 
 
+@dataclass(frozen=True)
+class Heading:
+    """The start of a block of checks: `label` ("division 101", "the office") and `title`
+    (the company's name)."""
+
+    label: str
+    title: str
+
+
 def ok(name: str, detail: str) -> Check:
     """A check that passed."""
     return Check(name, Status.OK, detail)
@@ -53,6 +63,20 @@ def warning(name: str, detail: str, fix: str) -> Check:
 def skipped(name: str, why: str) -> Check:
     """A check that could not run now."""
     return Check(name, Status.SKIPPED, why)
+
+
+def guarded(name: str, checks: Callable[[], Iterator[Check]]) -> Iterator[Check]:
+    """The checks; an unexpected failure becomes a PROBLEM instead of a traceback."""
+    try:
+        yield from checks()
+    except Exception as exc:  # doctor reports, it doesn't crash
+        fix = "run `followup -v doctor` for details"
+        if type(exc).__name__ == "DefaultCredentialsError":  # google.auth, not imported here
+            fix = (
+                "this computer has no Google sign-in: `gcloud auth application-default login` "
+                "(or run where the service account is)"
+            )
+        yield problem(name, f"the check itself failed ({type(exc).__name__}: {exc})", fix)
 
 
 class WouldWait(FollowupError):

@@ -6,8 +6,9 @@ mended by a refresh), and an expired one is reported with when the next run will
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from followup import bootstrap
@@ -50,10 +51,32 @@ def _when(moment: datetime, now: datetime) -> str:
     return f"{moment:%Y-%m-%d %H:%M} ({span})"
 
 
+@dataclass(frozen=True)
+class ExactAccess:
+    """A client on a valid access token, and the signed-in user's current division."""
+
+    client: ExactClient
+    current_division: int | None
+
+
 def exact_checks(
-    settings: Settings, clock: Clock, resources: ExitStack, refresh: bool
+    settings: Settings,
+    clock: Clock,
+    resources: ExitStack,
+    refresh: bool,
+    divisions: list[int] | None = None,
 ) -> Iterator[Check]:
-    """Token store, token, divisions."""
+    """Token store, token, divisions (`divisions`, else the configured ones)."""
+    chosen = settings.exact.divisions if divisions is None else divisions
+    access = yield from token_checks(settings, clock, resources, refresh)
+    if access is not None:
+        yield from division_checks(access, chosen)
+
+
+def token_checks(
+    settings: Settings, clock: Clock, resources: ExitStack, refresh: bool
+) -> Generator[Check, None, ExactAccess | None]:
+    """Token store and token; the access they give (None: the divisions can't be checked)."""
     place = tokens_place(settings)
     chosen = settings.tokens
     trouble = (
@@ -64,17 +87,17 @@ def exact_checks(
     if trouble:
         yield problem("token store", *trouble)  # no sign-in can store tokens there either
         yield skipped("Exact token", "no place for tokens")
-        return
+        return None
     try:
         tokens = bootstrap.open_token_store(settings, clock, resources).load()
     except FollowupError as exc:
         yield problem("token store", str(exc), SIGN_IN)
         yield skipped("Exact token", "no readable tokens")
-        return
+        return None
     if tokens is None:
         yield problem("token store", f"no Exact tokens in {place}", SIGN_IN)
         yield skipped("Exact token", "no tokens")
-        return
+        return None
     now = clock.now()
     health = consent_health(tokens, now)
     yield ok(
@@ -95,7 +118,7 @@ def exact_checks(
             f"drops refresh tokens unused for {REFRESH_TOKEN_DAYS} days",
             SIGN_IN,
         )
-        return
+        return None
     if now < tokens.access_expires_at - EXPIRY_MARGIN:
         token, how = tokens.access_token, f"stored, valid until {tokens.access_expires_at:%H:%M}"
     elif not refresh:
@@ -109,24 +132,24 @@ def exact_checks(
             "checking them needs a valid access token: `followup doctor --refresh` spends one "
             "refresh to check them now",
         )
-        return
+        return None
     else:
         try:
             auth, _ = bootstrap.open_exact(settings, clock, resources)
             token, how = auth.access_token(), "refreshed just now"
         except ExactTokenRevoked as exc:
             yield problem("Exact token", str(exc), SIGN_IN + ": only that mends a broken chain")
-            return
+            return None
         except WouldWait as exc:
             yield problem("Exact token", f"Exact won't refresh yet: {exc}", "run doctor later")
-            return
+            return None
         except FollowupError as exc:
             yield problem(
                 "Exact token",
                 f"the refresh failed: {exc}",
                 "run `followup doctor` later; if it persists, " + SIGN_IN,
             )
-            return
+            return None
     client = bootstrap.exact_client(settings, Bearer(token), clock, resources, attempts=2)
     try:
         account = me(client)
@@ -136,18 +159,19 @@ def exact_checks(
             f"Exact refused the stored access token ({exc})",
             "the next run will refresh it; if that fails too, " + SIGN_IN,
         )
-        return
+        return None
     except FollowupError as exc:
         yield problem("Exact token", f"current/Me failed: {exc}", "try again later")
-        return
+        return None
     who = account.name or account.user_name
     yield ok("Exact token", f"{how}; signed in as {who} ({account.user_name})")
-    yield from _division_checks(client, settings.exact.divisions, account.current_division)
+    return ExactAccess(client, account.current_division)
 
 
-def _division_checks(
-    client: ExactClient, configured: list[int], current: int | None
-) -> Iterator[Check]:
+def division_checks(access: ExactAccess, configured: list[int]) -> Iterator[Check]:
+    """Access to each division in `configured` (one call each); none: the visible ones."""
+    client, current = access.client, access.current_division
+
     def visible() -> dict[int, str]:  # only when needed: a listing of hundreds takes pages
         return visible_divisions(client, current) if current is not None else {}
 

@@ -140,6 +140,8 @@ def parse(data: dict[str, Any], source: str = "settings", base_dir: Path | None 
         except ConfigError as exc:
             problems += [f"division.{number}.{line}" for line in exc.problems]
     problems += division_profiles.listed_problems(settings.exact.divisions, set(tables))
+    if profiles:
+        problems += division_profiles.credential_clashes(settings, profiles)
     if problems:
         raise ConfigError(problems, source)
     settings._profiles = profiles

@@ -19,7 +19,10 @@ How a profile is laid over the shared settings:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from followup.settings import Settings
 
 PROFILE_SECTIONS = (
     "company",
@@ -74,7 +77,8 @@ def tables(raw: Any, problems: list[str]) -> dict[int, dict[str, Any]]:
                 f"division.{key}.company: missing value (each administration mails as its own "
                 "company: its name, from_address, IBAN, …)"
             )
-        found[number] = {k: v for k, v in table.items() if k in PROFILE_SECTIONS}
+        if "company" in table:  # else said above: validating it would only say it again
+            found[number] = {k: v for k, v in table.items() if k in PROFILE_SECTIONS}
     return found
 
 
@@ -115,3 +119,47 @@ def _merge(base: dict[str, Any], top: dict[str, Any], path: tuple[str, ...]) -> 
 
 def _division_number(key: str) -> int | None:
     return int(key) if key.isdigit() and int(key) > 0 else None
+
+
+def credential_clashes(office: Settings, profiles: dict[int, Settings]) -> list[str]:
+    """No two mailboxes may keep their consent or password in one place (a secret, an
+    environment variable): one client's would be used for another's mailbox, its mail sent
+    from the wrong company's mailbox. (The local token file keys its entries per mailbox.)"""
+    owners: dict[str, dict[str, list[str]]] = {}
+    parts = [("the office", office)] + [(f"division {n}", p) for n, p in sorted(profiles.items())]
+    for who, part in parts:
+        for place, mailbox in credential_places(part):
+            owners.setdefault(place, {}).setdefault(mailbox, []).append(who)
+    return [
+        f"mail.transport: {place} would serve "
+        + " and ".join(f"{box} ({', '.join(who)})" for box, who in boxes.items())
+        + ": give each mailbox its own in [division.N.mail.transport] (password_env, "
+        "password_secret, refresh_token_secret or oauth.refresh_token_secret)"
+        for place, boxes in sorted(owners.items())
+        if len(boxes) > 1
+    ]
+
+
+def credential_places(settings: Settings) -> list[tuple[str, str]]:
+    """(where a credential of the settings' mailbox is kept, the mailbox)."""
+    from followup.settings import GmailMail, OutboxMail, SecretManagerTokens
+
+    chosen, tokens = settings.mail.transport, settings.tokens
+    cloud = tokens.project if isinstance(tokens, SecretManagerTokens) else ""
+    if isinstance(chosen, OutboxMail):
+        return []
+    if isinstance(chosen, GmailMail):
+        if not chosen.refresh_token_secret or chosen.delegation:
+            return []
+        return [(_secret(chosen.project, chosen.refresh_token_secret), str(chosen.user))]
+    if chosen.auth == "xoauth2" and chosen.oauth is not None:
+        secret = chosen.oauth.refresh_token_secret
+        return [(_secret(cloud, secret), chosen.username)] if cloud else []
+    places = [(f"the environment variable {chosen.password_env}", chosen.username)]
+    if cloud:
+        places.append((_secret(cloud, chosen.password_secret), chosen.username))
+    return places
+
+
+def _secret(project: str, secret: str) -> str:
+    return f"the secret projects/{project}/secrets/{secret}"

@@ -2,7 +2,8 @@
 
 daily_run     Cloud Scheduler's call at 09:00 (OIDC; a repeated call runs once), or a manual run
               with a JSON body {"date", "dry_run", "divisions", "mode"}; fans out over Cloud Tasks.
-run_division  one division's run, as a Cloud Tasks task delivers it (OIDC).
+run_division  one division's run, as a Cloud Tasks task delivers it (OIDC); or, for an office,
+              the overview task that follows a fan-out (cloud/overview_run.py).
 
 Who may call is decided before the request gets here (Cloud Run's invoker IAM); what is asked is
 checked here. Answers are JSON; 5xx only when calling again may help. Google clients are made on
@@ -44,7 +45,8 @@ def daily_run(request: flask.Request) -> flask.Response:
 
 @functions_framework.http
 def run_division(request: flask.Request) -> flask.Response:
-    """One division's run (a Cloud Tasks task's body: date, division, dry_run, mode, run_id)."""
+    """One division's run (a Cloud Tasks task's body: date, division, dry_run, mode, run_id), or
+    an office's overview after a fan-out (`"overview": true`)."""
     return _serve(division_door, request)
 
 

@@ -191,8 +191,13 @@ variable "tasks_max_concurrent_dispatches" {
 
 variable "tasks_max_attempts" {
   type        = number
-  description = "Cloud Tasks: attempts per division task (the first included) before it is dropped; the ledger keeps retries from mailing twice."
+  description = "Cloud Tasks: attempts per division task (the first included) before it is dropped; the ledger keeps retries from mailing twice. An office's overview task waits for late divisions with 3 retries, so at least 4."
   default     = 5
+
+  validation {
+    condition     = var.tasks_max_attempts >= 4 && var.tasks_max_attempts == floor(var.tasks_max_attempts)
+    error_message = "tasks_max_attempts: a whole number, at least 4 (the office overview task waits for late divisions with 3 retries)."
+  }
 }
 
 variable "notification_channels" {

@@ -194,7 +194,8 @@ class RunLog(Protocol):
 
 
 class StatusView(Protocol):
-    """What `followup status` shows from the ledger."""
+    """What is read back from the ledger: what `followup status` shows, and the runs an office's
+    overview after a fan-out is made of."""
 
     def recent_runs(self, limit: int) -> list[dict[str, Any]]:
         """The reports (as JSON data) of the latest runs, newest first."""
@@ -206,6 +207,11 @@ class StatusView(Protocol):
 
     def all_pauses(self) -> list[Pause]:
         """Every pause, in every division."""
+        ...
+
+    def runs_of(self, run_date: date, run_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Run id → the report (as JSON data) of those of these runs recorded for `run_date`:
+        what an office's overview after a fan-out reads of its divisions' runs."""
         ...
 
 
@@ -275,6 +281,9 @@ class TriggerBook(Protocol):
 class DivisionQueue(Protocol):
     """Hands the run of one division to another invocation (Cloud Tasks)."""
 
-    def enqueue(self, name: str, payload: dict[str, Any]) -> bool:
-        """Create the task `name` carrying `payload`; False when a task of that name existed."""
+    def enqueue(
+        self, name: str, payload: dict[str, Any], schedule_time: datetime | None = None
+    ) -> bool:
+        """Create the task `name` carrying `payload`, to run now or at `schedule_time`; False
+        when a task of that name existed."""
         ...

@@ -79,6 +79,8 @@ ENGLISH: Mapping[str, str] = {
     "division_without_profile": "division {division} has no profile and was not run: add "
     "[division.{division}.company] (and its mailbox) to the settings to mail its customers as "
     "its own company",
+    "no_report_yet": "no report of its run yet: it may still be running, or it stopped before "
+    "recording one (followup status shows it once it is recorded)",
     "replied": 'customer {customer} ({sender}) replied on {day}: "{subject}" - read it before '
     "the next reminder; reminders to them are paused until {until}",
     "replies_unread": "the answers to the reminders could not be read from the mailbox "
@@ -155,6 +157,7 @@ UNCERTAIN = reason("uncertain")
 RECOVERED = reason("recovered")
 CLAIMED_ELSEWHERE = reason("claimed_elsewhere")
 DIGEST_WENT_OUT = reason("digest_went_out")
+NO_REPORT_YET = reason("no_report_yet")  # an office's overview after a fan-out: a division's run
 
 
 def payment_after_today(day: date) -> Reason:

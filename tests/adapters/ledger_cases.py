@@ -32,6 +32,8 @@ from followup.model import (
     Watermark,
 )
 from followup.ports import Stores
+from followup.report import report_to_dict
+from followup.report_json import report_from_dict
 
 Opened = Callable[[], Stores]
 CLAIMED = datetime(2026, 11, 23, 9, 0, tzinfo=AMSTERDAM)
@@ -292,6 +294,21 @@ def status_shows_the_last_run_per_division_what_needs_a_look_and_pauses(opened: 
     assert "100: 2026-11-23 (run new) FAILED: Exact is down" in text
     assert "uncertain: 'Herinnering uncertain'" in text
     assert "1002 in division 200 until 2026-11-01 (ended): old agreement" in text
+
+
+def the_runs_of_a_fan_out_are_read_back_by_date_and_run_id(opened: Opened) -> None:
+    runs = opened().runs
+    kept = [run("fan-d100", NOW, 100), run("fan-d200", NOW, 200, error="Exact is down")]
+    for report in [*kept, run("fan-d300", NOW - timedelta(days=1), 300), run("other", NOW, 100)]:
+        runs.record_run(report)
+
+    wanted = ["fan-d100", "fan-d200", "fan-d300", "fan-d400"]
+    found = opened().status.runs_of(NOW.date(), wanted)
+
+    assert sorted(found) == ["fan-d100", "fan-d200"]  # not another day's, not another run's
+    for report in kept:
+        assert report_to_dict(report_from_dict(found[report.run_id])) == report_to_dict(report)
+    assert opened().status.runs_of(NOW.date(), []) == {}
 
 
 def a_fresh_ledger_says_nothing_ran_yet(opened: Opened) -> None:

@@ -111,6 +111,10 @@ def test_status_shows_the_last_run_per_division_what_needs_a_look_and_pauses(
     cases.status_shows_the_last_run_per_division_what_needs_a_look_and_pauses(opened)
 
 
+def test_the_runs_of_a_fan_out_are_read_back_by_date_and_run_id(opened: cases.Opened) -> None:
+    cases.the_runs_of_a_fan_out_are_read_back_by_date_and_run_id(opened)
+
+
 def test_a_fresh_ledger_says_nothing_ran_yet(opened: cases.Opened) -> None:
     cases.a_fresh_ledger_says_nothing_ran_yet(opened)
 

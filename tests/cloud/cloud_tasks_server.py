@@ -5,6 +5,7 @@ POST /v2/projects/P/locations/L/queues/Q/tasks   {"task": {...}} → the task, o
      about an hour after its task ran), 404 NOT_FOUND for an unknown queue.
 Errors in Google's JSON error shape, as the real `CloudTasksClient(transport="rest")` reads them.
 `down_after` = N: once N tasks exist, every create answers 503 UNAVAILABLE (an outage).
+A task is kept as it was sent: its `scheduleTime` (RFC 3339, absent: to run now) too.
 """
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ class TasksState:
         import base64
 
         return [json.loads(base64.b64decode(t["httpRequest"]["body"])) for t in self.tasks.values()]
+
+    def schedule_times(self) -> dict[str, str]:
+        """Per task name, the time it is to run at (RFC 3339), for the tasks that set one."""
+        return {n: t["scheduleTime"] for n, t in self.tasks.items() if t.get("scheduleTime")}
 
 
 class _Handler(JsonHandler):

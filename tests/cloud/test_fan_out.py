@@ -3,11 +3,9 @@ against a local stand-in, then delivered to run_division as Cloud Tasks would.""
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from datetime import datetime, time, timedelta
-from typing import Any
 
 import pytest
 
@@ -19,6 +17,7 @@ from cloud.conftest import (
     RUNNER,
     Site,
     answer,
+    deliver,
     scheduled,
     tasks_section,
 )
@@ -28,20 +27,6 @@ from followup.cloud.fan_out import task_name
 
 def nine(site: Site) -> datetime:
     return datetime.combine(site.today, time(9), AMSTERDAM)
-
-
-def deliver(site: Site, task: dict[str, Any], retry: int = 0) -> Any:
-    """POST a task's body to run_division, with the headers Cloud Tasks adds."""
-    request = task["httpRequest"]
-    return site.client("run_division").post(
-        "/",
-        data=base64.b64decode(request["body"]),
-        headers={
-            **request.get("headers", {}),
-            "X-CloudTasks-TaskName": task["name"].rsplit("/", 1)[1],
-            "X-CloudTasks-TaskRetryCount": str(retry),
-        },
-    )
 
 
 def test_a_scheduled_call_creates_one_named_task_per_division(

@@ -9,7 +9,7 @@ attempt did land meets ALREADY_EXISTS, which is the right answer too.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import requests
@@ -48,11 +48,15 @@ class CloudTasksQueue:
     def __repr__(self) -> str:
         return f"CloudTasksQueue({self._settings.queue_path!r})"
 
-    def enqueue(self, name: str, payload: dict[str, Any]) -> bool:
-        """Create the task; False when a task of that name exists (or ran within the hour)."""
+    def enqueue(
+        self, name: str, payload: dict[str, Any], schedule_time: datetime | None = None
+    ) -> bool:
+        """Create the task (dispatched at `schedule_time`, None: now); False when a task of that
+        name exists (or ran within the hour)."""
         chosen = self._settings
         task = tasks_v2.Task(
             name=f"{chosen.queue_path}/tasks/{name}",
+            schedule_time=schedule_time,
             dispatch_deadline=timedelta(seconds=chosen.dispatch_deadline_seconds),
             http_request=tasks_v2.HttpRequest(
                 url=chosen.url,

@@ -4,7 +4,9 @@ A scheduler call is taken in the trigger book first (job + schedule time, create
 so a repeated delivery of the same call does nothing once an attempt succeeded; an attempt that
 failed (any non-2xx answer) leaves the call open for the scheduler's retry. Then one division
 runs here; more fan out as one named Cloud Tasks task each (fan_out.py); without [cloud.tasks]
-they all run here.
+they all run here. With profiles and no `[exact] divisions`, the divisions are the visible ones
+that have a profile (profiled_divisions.py); the answer names the ones left out. An office's
+fan-out with a `[digest]` adds one task for the office's overview, some minutes later.
 """
 
 from __future__ import annotations
@@ -13,14 +15,15 @@ import logging
 import uuid
 from collections.abc import Mapping
 from contextlib import ExitStack
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
 from followup import bootstrap
 from followup.clock import business_date
-from followup.cloud import json_logs
+from followup.cloud import json_logs, profiled_divisions
 from followup.cloud.answers import ACCEPTED, MULTIPLE_CHOICES, OK, UNAVAILABLE, Answer
 from followup.cloud.division_run import run_inline
-from followup.cloud.fan_out import fan_out
+from followup.cloud.fan_out import fan_out, fan_out_overview
 from followup.cloud.run_request import (
     RunRequest,
     SchedulerCall,
@@ -45,7 +48,7 @@ def daily_run(settings: Settings, clock: Clock, headers: Mapping[str, str], body
     run_date = call.run_date if call else (request.date or business_date(clock.now()))
     check_date(run_date, business_date(clock.now()), settings.cloud.max_backdate_days)
     if request.divisions:
-        check_divisions(request.divisions, settings.exact.divisions)
+        check_divisions(request.divisions, profiled_divisions.known(settings))
     if call is None:
         run_id = uuid.uuid4().hex[:12]
         with json_logs.context(run_id=run_id):
@@ -97,10 +100,17 @@ def _dispatch(
 ) -> Answer:
     divisions = list(request.divisions or settings.exact.divisions)
     tasks = settings.cloud.tasks
-    if tasks is not None and not divisions:
+    left_out: list[profiled_divisions.LeftOut] = []
+    if settings.profiles:  # an office: every profile's division must be visible
+        visible = bootstrap.visible_divisions(settings, clock)
+        if divisions:
+            profiled_divisions.check_seen(settings, visible)
+        else:
+            divisions, left_out = profiled_divisions.choose(settings, visible)
+    elif tasks is not None and not divisions:
         divisions = bootstrap.visible_divisions(settings, clock)
     if tasks is None or len(divisions) <= 1:
-        return run_inline(
+        answer = run_inline(
             settings,
             clock,
             run_date,
@@ -108,7 +118,9 @@ def _dispatch(
             dry_run=request.dry_run,
             mode=request.mode,
             run_id=run_id,
+            left_out=left_out,
         )
+        return _with_left_out(settings, answer.status, answer.body, left_out)
     with ExitStack() as resources:
         queue = bootstrap.division_queue(tasks, resources)
         body = fan_out(
@@ -120,7 +132,37 @@ def _dispatch(
             run_id=run_id,
             manual=manual,
         )
-    return Answer(ACCEPTED, body)
+        if _overview_wanted(settings, request):
+            body["overview"] = fan_out_overview(
+                queue,
+                divisions,
+                [left.division for left in left_out],
+                run_date,
+                mode=request.mode,
+                run_id=run_id,
+                manual=manual,
+                at=clock.now() + timedelta(minutes=tasks.overview_after_minutes),
+            )
+    return _with_left_out(settings, ACCEPTED, body, left_out)
+
+
+def _overview_wanted(settings: Settings, request: RunRequest) -> bool:
+    """An office's fan-out sends the office's `[digest]` (its overview) from a task of its own.
+    Not for a dry run: its division tasks record no report, and its digest would go nowhere."""
+    digest = settings.digest
+    return bool(settings.profiles and digest.enabled and digest.to and not request.dry_run)
+
+
+def _with_left_out(
+    settings: Settings,
+    status: int,
+    body: dict[str, Any],
+    left_out: list[profiled_divisions.LeftOut],
+) -> Answer:
+    """With profiles, the answer names the visible divisions left out for want of one."""
+    if not settings.profiles:
+        return Answer(status, body)
+    return Answer(status, {**body, "without_profile": [left.to_dict() for left in left_out]})
 
 
 def _decided(what: str, event: str, run_date: date, request: RunRequest) -> None:

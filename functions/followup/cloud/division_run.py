@@ -1,5 +1,12 @@
 """The run_division door (one division, as a Cloud Tasks task delivers it) and the inline run
-both doors share."""
+both doors share.
+
+With profiles (`[division.N]`, an accountancy office's administrations) each division runs on
+the adapters of its own profile: its company, mailbox, templates, policy and digest
+(profile_run.py). A task for a division without a profile runs nothing: its report names the
+division and says so (HTTP 422, not worth a retry), and the failure is logged. The last task
+of an office's fan-out is the office's overview (`"overview": true`, overview_run.py).
+"""
 
 from __future__ import annotations
 
@@ -9,18 +16,20 @@ from datetime import date
 
 from followup import bootstrap, service
 from followup.clock import business_date
-from followup.cloud import json_logs
+from followup.cloud import json_logs, overview_run, profile_run
 from followup.cloud.answers import Answer, for_report
+from followup.cloud.overrides import with_overrides
+from followup.cloud.profiled_divisions import LeftOut
 from followup.cloud.run_request import (
-    DivisionRun,
     MailMode,
+    OverviewRun,
     check_date,
     check_divisions,
-    parse,
+    parse_task,
 )
-from followup.model import Mode, Outcome, RunReport
+from followup.model import Outcome, RunReport
 from followup.ports import Clock
-from followup.settings import Modes, Settings
+from followup.settings import Settings
 
 log = logging.getLogger("followup.cloud")
 
@@ -28,8 +37,10 @@ log = logging.getLogger("followup.cloud")
 def division_run(
     settings: Settings, clock: Clock, headers: Mapping[str, str], body: bytes
 ) -> Answer:
-    """Run the one division a task names, for the task's date."""
-    task = parse(DivisionRun, body)
+    """Run the one division a task names, for the task's date (or the office's overview)."""
+    task = parse_task(body)
+    if isinstance(task, OverviewRun):
+        return overview_run.overview_run(settings, clock, headers, task)
     check_date(task.date, business_date(clock.now()), settings.cloud.max_backdate_days)
     check_divisions([task.division], settings.exact.divisions)
     with json_logs.context(run_id=task.run_id):
@@ -47,6 +58,17 @@ def division_run(
                 }
             },
         )
+        if settings.profiles:  # an office: the division on its own profile's adapters
+            report = profile_run.run_task(
+                settings,
+                clock,
+                task.date,
+                task.division,
+                dry_run=task.dry_run,
+                mode=task.mode,
+                run_id=task.run_id,
+            )
+            return answered(report)
         return run_inline(
             settings,
             clock,
@@ -67,26 +89,32 @@ def run_inline(
     dry_run: bool,
     mode: MailMode | None,
     run_id: str,
+    left_out: Sequence[LeftOut] = (),
 ) -> Answer:
-    """Run these divisions (none: the configured or visible ones) in this invocation."""
-    with bootstrap.build(with_overrides(settings, divisions, mode), clock) as app:
-        report = service.run(app.deps, run_date, dry_run=dry_run, run_id=run_id)
+    """Run these divisions (none: the configured or visible ones) in this invocation: in one
+    run, or an office's (profiles) each on its own profile, then the office's overview."""
+    if settings.profiles:
+        report = profile_run.run_office(
+            settings,
+            clock,
+            run_date,
+            list(divisions or settings.exact.divisions or sorted(settings.profiles)),
+            left_out=left_out,
+            dry_run=dry_run,
+            mode=mode,
+            run_id=run_id,
+        )
+    else:
+        with bootstrap.build(with_overrides(settings, divisions, mode), clock) as app:
+            report = service.run(app.deps, run_date, dry_run=dry_run, run_id=run_id)
+    return answered(report)
+
+
+def answered(report: RunReport) -> Answer:
+    """The answer to a finished run, logged (one line per failed division, one for the run)."""
     answer = for_report(report)
     _log_outcome(report, answer)
     return answer
-
-
-def with_overrides(settings: Settings, divisions: Sequence[int], mode: MailMode | None) -> Settings:
-    """The settings for a run of some divisions (none: the configured ones), in one mail mode
-    for every kind: a copy, made before the adapters are wired to it."""
-    mail = settings.mail
-    if mode is not None:
-        forced = Modes(confirmation=Mode(mode), reminder=Mode(mode))
-        mail = mail.model_copy(update={"mode": forced})
-    exact = settings.exact.model_copy(
-        update={"divisions": list(divisions or settings.exact.divisions)}
-    )
-    return settings.model_copy(update={"exact": exact, "mail": mail})
 
 
 def _log_outcome(report: RunReport, answer: Answer) -> None:

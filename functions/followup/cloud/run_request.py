@@ -1,4 +1,5 @@
-"""What the HTTP doors accept: a manual run's body, a division task's body, scheduler headers.
+"""What the HTTP doors accept: a manual run's body, a division task's body, an office overview
+task's body, scheduler headers.
 
 Bodies are JSON objects validated strictly (unknown keys, wrong types and loose dates refused);
 every problem becomes one line of a RequestError (HTTP 400) naming the field.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
@@ -55,6 +57,30 @@ class DivisionRun(_Body):
     dry_run: bool = False
     mode: MailMode | None = None
     run_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,80}$")
+
+
+class OverviewRun(_Body):
+    """An office's overview after a fan-out: the payload of the one task daily_run adds to the
+    divisions' tasks, for run_division too; `without_profile`: the visible divisions the run
+    left out (the overview names them, as a local run's does)."""
+
+    overview: Literal[True]
+    date: dt.date
+    run_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,80}$")  # the fan-out's: its tasks' ids
+    divisions: tuple[int, ...] = Field(min_length=1)
+    without_profile: tuple[int, ...] = ()
+
+
+def parse_task(body: bytes) -> DivisionRun | OverviewRun:
+    """A run_division task's body: an office's overview when it says `"overview": true`, else
+    one division's run."""
+    try:
+        data = json.loads(body.strip() or b"{}")
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and data.get("overview") is True:
+        return parse(OverviewRun, body)
+    return parse(DivisionRun, body)
 
 
 @dataclass(frozen=True)

@@ -116,6 +116,8 @@ class CloudTasks(Section):
     audience: str = ""  # the token's audience; default: the url
     dispatch_deadline_seconds: int = Field(default=1800, ge=15, le=1800)
     timeout_seconds: float = Field(default=30.0, gt=0, le=300)  # per task created, retries included
+    # An office's overview (its [digest]) goes this long after the fan-out, once the divisions ran.
+    overview_after_minutes: int = Field(default=30, ge=1, le=720)
     api_endpoint: str | None = None  # tests: http://127.0.0.1:PORT
 
     @field_validator("url")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from google.cloud.firestore_v1 import FieldFilter
@@ -27,6 +29,19 @@ class FirestoreStatus(StatusView):
             return [
                 dict((s.to_dict() or {}).get("report") or {}) for s in query.stream(**self._db.opts)
             ]
+
+    def runs_of(self, run_date: date, run_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The reports of these runs recorded for `run_date`, by run id (`runs/{run_id}`)."""
+        runs, wanted = self._db.collection("runs"), list(dict.fromkeys(run_ids))
+        found: dict[str, dict[str, Any]] = {}
+        with calling("reading the runs of a fan-out"):
+            for start in range(0, len(wanted), 100):  # one batch read per hundred
+                refs = [runs.document(run_id) for run_id in wanted[start : start + 100]]
+                for snap in self._db.client.get_all(refs, **self._db.opts):
+                    data = (snap.to_dict() or {}) if snap.exists else {}
+                    if data.get("run_date") == run_date.isoformat():
+                        found[snap.id] = dict(data.get("report") or {})
+        return found
 
     def attention(self) -> list[tuple[Claim, Outcome | None, str]]:
         """Pending and uncertain claims, oldest first."""

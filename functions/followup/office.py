@@ -17,16 +17,18 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import ExitStack
 from datetime import date
 
-from followup import bootstrap, reasons, service
+from followup import bootstrap, office_divisions, reasons, service
 from followup.delivery import deliver_digest
 from followup.errors import ConfigError, FollowupError
 from followup.model import DivisionReport, RunReport
+from followup.overrides import with_overrides
 from followup.ports import Clock
 from followup.settings import Settings
 from followup.settings.rules import Digest
@@ -43,12 +45,14 @@ def run(
     dry_run: bool = False,
     workers: int = 1,
     only: Sequence[int] = (),
+    mode: str | None = None,
     run_id: str | None = None,
     progress: Callable[[DivisionReport], None] | None = None,
 ) -> RunReport:
     """Run every administration (or `only` these), each with its own profile, `workers` at a
-    time; then the office's overview. A ConfigError before anything ran: a profile for a
-    division the Exact consent can't see, or an `only` division that isn't run."""
+    time (`mode`: every mail in this mode, a manual cloud run's); then the office's overview. A
+    ConfigError before anything ran: a profile for a division the Exact consent can't see, or
+    an `only` division that isn't run."""
     if not 1 <= workers <= MAX_WORKERS:
         raise ConfigError([f"--workers: 1 to {MAX_WORKERS} (got {workers})"])
     report = RunReport(
@@ -60,13 +64,21 @@ def run(
     with ExitStack() as resources:
         shared = bootstrap.shared_exact(settings, clock, resources, run_date)
         chosen, unprofiled = _divisions(shared, clock, only)
-        office = resources.enter_context(bootstrap.build(_office(shared, chosen), clock, run_date))
+        office_settings = with_overrides(shared, chosen, mode)
+        office = resources.enter_context(bootstrap.build(office_settings, clock, run_date))
         for division in unprofiled:
             skipped = DivisionReport(division, notes=[reasons.division_without_profile(division)])
-            log.warning("division %s: no profile, not run", division)
             report.divisions.append(skipped)
         stop = _Stop()
-        one = _one_division(shared, clock, run_date, dry_run, report.run_id, stop)
+
+        def one(division: int) -> DivisionReport:
+            if stop.why:
+                return DivisionReport(division, error=f"not run: {stop.why}")
+            result, fatal = run_division(shared, clock, report, division, mode=mode, record=False)
+            if fatal:
+                stop.set(fatal)
+            return result
+
         finished: dict[int, DivisionReport] = {}
         with ThreadPoolExecutor(workers, thread_name_prefix="division") as pool:
             futures = [pool.submit(one, division) for division in chosen]
@@ -91,33 +103,56 @@ class _Stop:
             self.why = self.why or why
 
 
-def _one_division(
-    shared: Settings, clock: Clock, run_date: date, dry_run: bool, run_id: str, stop: _Stop
-) -> Callable[[int], DivisionReport]:
-    def run_it(division: int) -> DivisionReport:
-        if stop.why:
-            return DivisionReport(division, error=f"not run: {stop.why}")
-        own = division_settings(shared, division)
-        try:
-            with bootstrap.build(own, clock, run_date) as app:
-                result, fatal = service.run_one(
-                    app.deps, division, run_date, dry_run=dry_run, run_id=run_id
+def run_division(
+    shared: Settings,
+    clock: Clock,
+    run: RunReport,
+    division: int,
+    *,
+    mode: str | None = None,
+    record: bool = False,
+) -> tuple[DivisionReport, str]:
+    """One division of `run` on its own settings (`division_settings`; `mode` laid over them)
+    and its own adapters, then its own digest, when its profile sets one, to whoever is
+    responsible for it; `record`: kept in the run log as a run alone (a Cloud Tasks task's).
+    Settings, templates or a mailbox that can't be built fail this division only: its error,
+    nothing raised. Also returns what would stop the divisions after it (service.run_one)."""
+    start, fatal = time.monotonic(), ""
+    try:
+        own = with_overrides(division_settings(shared, division), [division], mode)
+        with bootstrap.build(own, clock, run.run_date) as app:
+            result, fatal = service.run_one(
+                app.deps, division, run.run_date, dry_run=run.dry_run, run_id=run.run_id
+            )
+            result.company = own.company.name if shared.profiles else ""
+            alone = RunReport(run.run_id, run.run_date, run.dry_run, run.started_at, [result])
+            digest = own.digest  # the profile's own: the office's [digest] is not inherited
+            if digest.enabled and digest.to:
+                result.digest = deliver_digest(
+                    app.deps, alone, str(digest.to), run.dry_run, scope=division
                 )
-                if fatal:
-                    stop.set(fatal)
-                digest = own.digest
-                if digest.enabled and digest.to:  # its own digest, to whoever is responsible
-                    alone = RunReport(run_id, run_date, dry_run, clock.now(), [result])
-                    result.digest = deliver_digest(
-                        app.deps, alone, str(digest.to), dry_run, scope=division
-                    )
-        except FollowupError as exc:  # its settings, templates or mailbox: this division only
-            log.error("division %s could not be set up: %s", division, exc)
-            result = DivisionReport(division, error=str(exc), retryable=exc.retryable)
-        result.company = own.company.name if shared.profiles else ""
-        return result
+            if record and not run.dry_run:
+                alone.finished_at = clock.now()
+                app.deps.runlog.record_run(alone)
+    except FollowupError as exc:  # its settings, templates or mailbox: this division only
+        why = _named(division, exc) if shared.profiles else str(exc)
+        log.error("division %s could not be set up: %s", division, why)
+        result = DivisionReport(division, error=why, retryable=exc.retryable)
+        result.company = _company(shared, division)
+    result.seconds = time.monotonic() - start  # its own time: the run waits for the slowest
+    return result, fatal
 
-    return run_it
+
+def _named(division: int, exc: FollowupError) -> str:
+    """A division's settings mistake named as the settings file does: `division.N.key: …`."""
+    if not isinstance(exc, ConfigError):
+        return str(exc)
+    own = f"division.{division}."
+    return "; ".join(p if p.startswith("division.") else own + p for p in exc.problems)
+
+
+def _company(shared: Settings, division: int) -> str:
+    return shared.profiles[division].company.name if division in shared.profiles else ""
 
 
 def division_settings(shared: Settings, division: int) -> Settings:
@@ -132,33 +167,18 @@ def division_settings(shared: Settings, division: int) -> Settings:
     return own.model_copy(update=update)
 
 
-def _office(shared: Settings, chosen: list[int]) -> Settings:
-    """The office's own settings for the overview (its company, mailbox and [digest])."""
-    exact = shared.exact.model_copy(update={"divisions": chosen})
-    return shared.model_copy(update={"exact": exact})
-
-
 def _divisions(
     shared: Settings, clock: Clock, only: Sequence[int]
 ) -> tuple[list[int], list[int]]:
     """The divisions to run, and (every-division mode with profiles) the ones the consent
-    reaches that have no profile: reported, not run."""
-    listed, profiled = list(shared.exact.divisions), set(shared.profiles)
-    unprofiled: list[int] = []
-    if profiled or not listed:
-        visible = set(bootstrap.visible_divisions(shared, clock))
-        unseen = sorted(profiled - visible)
-        if unseen:
-            raise ConfigError(
-                [
-                    f"division.{n}: the Exact consent doesn't reach this administration (check "
-                    "the number in Exact, or give the consent's user access to it)"
-                    for n in unseen
-                ]
-            )
+    reaches that have no profile: reported, not run (office_divisions.py)."""
+    listed, unprofiled = list(shared.exact.divisions), []
+    if shared.profiles or not listed:
+        visible = bootstrap.visible_divisions(shared, clock)
+        office_divisions.check_seen(shared, visible)
         if not listed:
-            listed = sorted(visible & profiled) if profiled else sorted(visible)
-            unprofiled = sorted(visible - profiled) if profiled else []
+            listed, left_out = office_divisions.choose(shared, visible)
+            unprofiled = [left.division for left in left_out]
     if only:
         missing = [n for n in only if n not in listed]
         if missing:

@@ -100,6 +100,7 @@ def report_to_dict(report: RunReport) -> dict[str, Any]:
                 "entries": [entry_to_dict(e) for e in d.entries],
                 "unreadable": [unreadable_to_dict(u) for u in d.unreadable],
                 "company": d.company,
+                "seconds": round(d.seconds, 3),
                 "digest": entry_to_dict(d.digest) if d.digest else None,
             }
             for d in report.divisions

@@ -5,7 +5,7 @@ so a repeated delivery of the same call does nothing once an attempt succeeded; 
 failed (any non-2xx answer) leaves the call open for the scheduler's retry. Then one division
 runs here; more fan out as one named Cloud Tasks task each (fan_out.py); without [cloud.tasks]
 they all run here. With profiles and no `[exact] divisions`, the divisions are the visible ones
-that have a profile (profiled_divisions.py); the answer names the ones left out. An office's
+that have a profile (office_divisions.py); the answer names the ones left out. An office's
 fan-out with a `[digest]` adds one task for the office's overview, some minutes later.
 """
 
@@ -18,9 +18,9 @@ from contextlib import ExitStack
 from datetime import date, timedelta
 from typing import Any
 
-from followup import bootstrap
+from followup import bootstrap, office_divisions
 from followup.clock import business_date
-from followup.cloud import json_logs, profiled_divisions
+from followup.cloud import json_logs
 from followup.cloud.answers import ACCEPTED, MULTIPLE_CHOICES, OK, UNAVAILABLE, Answer
 from followup.cloud.division_run import run_inline
 from followup.cloud.fan_out import fan_out, fan_out_overview
@@ -48,7 +48,7 @@ def daily_run(settings: Settings, clock: Clock, headers: Mapping[str, str], body
     run_date = call.run_date if call else (request.date or business_date(clock.now()))
     check_date(run_date, business_date(clock.now()), settings.cloud.max_backdate_days)
     if request.divisions:
-        check_divisions(request.divisions, profiled_divisions.known(settings))
+        check_divisions(request.divisions, office_divisions.known(settings))
     if call is None:
         run_id = uuid.uuid4().hex[:12]
         with json_logs.context(run_id=run_id):
@@ -100,25 +100,24 @@ def _dispatch(
 ) -> Answer:
     divisions = list(request.divisions or settings.exact.divisions)
     tasks = settings.cloud.tasks
-    left_out: list[profiled_divisions.LeftOut] = []
+    left_out: list[office_divisions.LeftOut] = []
     if settings.profiles:  # an office: every profile's division must be visible
         visible = bootstrap.visible_divisions(settings, clock)
         if divisions:
-            profiled_divisions.check_seen(settings, visible)
+            office_divisions.check_seen(settings, visible)
         else:
-            divisions, left_out = profiled_divisions.choose(settings, visible)
+            divisions, left_out = office_divisions.choose(settings, visible)
     elif tasks is not None and not divisions:
         divisions = bootstrap.visible_divisions(settings, clock)
     if tasks is None or len(divisions) <= 1:
-        answer = run_inline(
+        answer = run_inline(  # an office's run chooses again, and names the ones left out
             settings,
             clock,
             run_date,
-            divisions=divisions,
+            divisions=list(request.divisions or ()) if settings.profiles else divisions,
             dry_run=request.dry_run,
             mode=request.mode,
             run_id=run_id,
-            left_out=left_out,
         )
         return _with_left_out(settings, answer.status, answer.body, left_out)
     with ExitStack() as resources:
@@ -157,7 +156,7 @@ def _with_left_out(
     settings: Settings,
     status: int,
     body: dict[str, Any],
-    left_out: list[profiled_divisions.LeftOut],
+    left_out: list[office_divisions.LeftOut],
 ) -> Answer:
     """With profiles, the answer names the visible divisions left out for want of one."""
     if not settings.profiles:

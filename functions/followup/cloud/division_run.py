@@ -14,12 +14,10 @@ import logging
 from collections.abc import Mapping, Sequence
 from datetime import date
 
-from followup import bootstrap, service
+from followup import bootstrap, office, service
 from followup.clock import business_date
 from followup.cloud import json_logs, overview_run, profile_run
 from followup.cloud.answers import Answer, for_report
-from followup.cloud.overrides import with_overrides
-from followup.cloud.profiled_divisions import LeftOut
 from followup.cloud.run_request import (
     MailMode,
     OverviewRun,
@@ -28,6 +26,7 @@ from followup.cloud.run_request import (
     parse_task,
 )
 from followup.model import Outcome, RunReport
+from followup.overrides import with_overrides
 from followup.ports import Clock
 from followup.settings import Settings
 
@@ -89,20 +88,12 @@ def run_inline(
     dry_run: bool,
     mode: MailMode | None,
     run_id: str,
-    left_out: Sequence[LeftOut] = (),
 ) -> Answer:
     """Run these divisions (none: the configured or visible ones) in this invocation: in one
     run, or an office's (profiles) each on its own profile, then the office's overview."""
-    if settings.profiles:
-        report = profile_run.run_office(
-            settings,
-            clock,
-            run_date,
-            list(divisions or settings.exact.divisions or sorted(settings.profiles)),
-            left_out=left_out,
-            dry_run=dry_run,
-            mode=mode,
-            run_id=run_id,
+    if settings.profiles:  # each division on its own profile, then the office's overview
+        report = office.run(
+            settings, clock, run_date, dry_run=dry_run, only=divisions, mode=mode, run_id=run_id
         )
     else:
         with bootstrap.build(with_overrides(settings, divisions, mode), clock) as app:

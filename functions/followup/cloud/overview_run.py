@@ -20,14 +20,14 @@ from collections.abc import Mapping
 from contextlib import ExitStack
 from typing import Any
 
-from followup import bootstrap, reasons, service
+from followup import bootstrap, office_divisions, reasons, service
 from followup.clock import business_date
-from followup.cloud import json_logs, profiled_divisions
+from followup.cloud import json_logs
 from followup.cloud.answers import OK, UNAVAILABLE, UNPROCESSABLE, Answer
 from followup.cloud.fan_out import division_run_id
-from followup.cloud.overrides import with_overrides
 from followup.cloud.run_request import OverviewRun, check_date, check_divisions
 from followup.model import DivisionReport, Outcome, RunReport
+from followup.overrides import with_overrides
 from followup.ports import Clock
 from followup.report import report_to_dict
 from followup.report_json import report_from_dict
@@ -46,7 +46,7 @@ def overview_run(
     """Send the office's overview of a fan-out's divisions, or (a division has no report yet,
     and the task may still be retried) a 503 to be asked again."""
     check_date(task.date, business_date(clock.now()), settings.cloud.max_backdate_days)
-    check_divisions(task.divisions, profiled_divisions.known(settings))
+    check_divisions(task.divisions, office_divisions.known(settings))
     retry = retry_count(headers)
     with json_logs.context(run_id=task.run_id):
         recorded = _recorded(settings, clock, task)

@@ -10,6 +10,7 @@ from typing import Any
 
 import jinja2
 from jinja2 import pass_context
+from jinja2.bccache import Bucket
 from jinja2.runtime import Context
 from markupsafe import Markup
 
@@ -83,10 +84,32 @@ def _in_language(format_: Callable[..., str], **options: bool) -> Callable[..., 
     return apply
 
 
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Templates compiled once per process, for every environment of one kind: an office builds
+    a composer per administration, and compiling the same templates again for each one was most
+    of an administration's time (docs/benchmarks.md). Keyed by the template's file; its source is
+    checked on every load, so an edited template is compiled again."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = {html: _CompiledTemplates() for html in (True, False)}  # autoescape compiles apart
+
+
 def environment(dirs: list[Path], html: bool) -> jinja2.Environment:
     """A strict environment over these folders; `html` turns autoescaping on."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
+        bytecode_cache=_COMPILED[html],
         autoescape=html,  # noqa: S701 (the text environment renders text/plain, never HTML)
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,

@@ -51,6 +51,7 @@ class DivisionReport:
     # An office's administration: its own digest, to the person responsible for it (office.py).
     digest: ReportEntry | None = None
     company: str = ""  # an office's administration: the company its profile names
+    seconds: float = 0.0  # an office's administration: its build and run, wall clock
 
     @property
     def ok(self) -> bool:

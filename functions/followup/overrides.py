@@ -1,16 +1,15 @@
-"""A request's overrides (some divisions, one mail mode for every kind) laid on a copy of the
+"""A run's overrides (some divisions, one mail mode for every kind) laid on a copy of the
 settings, before any adapter is wired to them."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from followup.cloud.run_request import MailMode
 from followup.model import Mode
 from followup.settings import Modes, Settings
 
 
-def with_overrides(settings: Settings, divisions: Sequence[int], mode: MailMode | None) -> Settings:
+def with_overrides(settings: Settings, divisions: Sequence[int], mode: str | None) -> Settings:
     """The settings for a run of some divisions (none: the configured ones), in one mail mode
     for every kind: a copy, made before the adapters are wired to it."""
     mail = settings.mail

@@ -47,6 +47,7 @@ def entry_to_dict(entry: ReportEntry) -> dict[str, Any]:
         "call_customer": entry.call_customer,
         "notes": [str(note) for note in entry.notes],
         "note_codes": [reasons.to_json(note)["code"] for note in entry.notes],
+        "note_params": [reasons.to_json(note)["params"] for note in entry.notes],
         "level": entry.level,
         # How the mail is written: a confirmation's variant, a reminder's tone ("" for neither).
         "variant": str(entry.variant or entry.tone or ""),
@@ -95,6 +96,7 @@ def report_to_dict(report: RunReport) -> dict[str, Any]:
                 "exact_calls": d.exact_calls,
                 "notes": [str(note) for note in d.notes],
                 "note_codes": [reasons.to_json(note)["code"] for note in d.notes],
+                "note_params": [reasons.to_json(note)["params"] for note in d.notes],
                 "outstanding": {k: str(v) for k, v in d.outstanding.items()},
                 "overdue": {k: str(v) for k, v in d.overdue.items()},
                 "entries": [entry_to_dict(e) for e in d.entries],

@@ -58,7 +58,7 @@ def division_from_dict(data: Mapping[str, Any]) -> DivisionReport:
         error=str(data.get("error") or ""),
         retryable=bool(data.get("retryable")),
         exact_calls=int(data.get("exact_calls") or 0),
-        notes=list(_reasons(data.get("notes"), data.get("note_codes"))),
+        notes=list(_reasons(data.get("notes"), data.get("note_codes"), data.get("note_params"))),
         outstanding=_sums(data.get("outstanding")),
         overdue=_sums(data.get("overdue")),
         unreadable=[_unreadable(u) for u in data.get("unreadable") or []],
@@ -90,7 +90,7 @@ def entry_from_dict(data: Mapping[str, Any]) -> ReportEntry:
         amount=Decimal(str(data.get("amount") or "0")),
         currency=str(data.get("currency") or ""),
         call_customer=bool(data.get("call_customer")),
-        notes=_reasons(data.get("notes"), data.get("note_codes")),
+        notes=_reasons(data.get("notes"), data.get("note_codes"), data.get("note_params")),
         level=int(data.get("level") or 0),
         tone=Tone(written) if written and kind is MailKind.REMINDER else None,
         variant=Variant(written) if written and kind is MailKind.CONFIRMATION else None,
@@ -145,11 +145,19 @@ def _typed(name: str, value: Any) -> Param:
     return str(value)
 
 
-def _reasons(texts: Sequence[str] | None, codes: Sequence[str] | None) -> tuple[str, ...]:
-    """Notes with their codes (an older report without codes: the texts as they are)."""
-    listed, known = list(texts or []), list(codes or [])
+def _reasons(
+    texts: Sequence[str] | None,
+    codes: Sequence[str] | None,
+    params: Sequence[Mapping[str, Any]] | None = None,
+) -> tuple[str, ...]:
+    """Notes with their codes and values (an older report without values: read back from the
+    text; without codes: the texts as they are)."""
+    listed, known, values = list(texts or []), list(codes or []), list(params or [])
     known += [""] * (len(listed) - len(known))
-    return tuple(reason_from_json(str(t), str(c)) for t, c in zip(listed, known, strict=False))
+    values += [{}] * (len(listed) - len(values))
+    return tuple(
+        reason_from_json(str(t), str(c), v) for t, c, v in zip(listed, known, values, strict=False)
+    )
 
 
 def _sums(data: Mapping[str, Any] | None) -> dict[str, Decimal]:

@@ -316,3 +316,23 @@ def a_fresh_ledger_says_nothing_ran_yet(opened: Opened) -> None:
     assert state["divisions"] == []
     assert state["attention"] == []
     assert "no run recorded yet" in render(state)
+
+
+# Every case, run on each backend by one parametrized test (test ids: the cases' names).
+ALL: tuple[Callable[[Opened], None], ...] = (
+    a_key_can_be_claimed_once,
+    claimed_items_are_covered_until_a_plain_failure,
+    a_rejected_or_uncertain_claim_stays_covered,
+    an_unfinished_claim_is_listed_with_its_snapshot_until_completed,
+    a_released_claim_frees_its_items,
+    a_completed_claim_is_not_released,
+    many_items_are_looked_up_in_chunks,
+    last_reminders_give_the_latest_per_customer_by_run_date_without_failures,
+    sent_reminders_list_the_delivered_ones_with_the_mailers_ids,
+    the_watermark_is_kept_per_division,
+    a_second_holder_of_a_division_is_refused_and_others_are_free,
+    pauses_per_division_and_global_are_kept_replaced_and_lifted,
+    status_shows_the_last_run_per_division_what_needs_a_look_and_pauses,
+    the_runs_of_a_fan_out_are_read_back_by_date_and_run_id,
+    a_fresh_ledger_says_nothing_ran_yet,
+)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import multiprocessing
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 
@@ -47,76 +47,11 @@ def ledger(opened: cases.Opened) -> Stores:
 # --- Every ledger's cases ----------------------------------------------------------------------
 
 
-def test_a_key_can_be_claimed_once(opened: cases.Opened) -> None:
-    cases.a_key_can_be_claimed_once(opened)
-
-
-def test_claimed_items_are_covered_until_a_plain_failure(opened: cases.Opened) -> None:
-    cases.claimed_items_are_covered_until_a_plain_failure(opened)
-
-
-def test_a_rejected_or_uncertain_claim_stays_covered(opened: cases.Opened) -> None:
-    cases.a_rejected_or_uncertain_claim_stays_covered(opened)
-
-
-def test_an_unfinished_claim_is_listed_with_its_snapshot_until_completed(
-    opened: cases.Opened,
+@pytest.mark.parametrize("case", cases.ALL, ids=lambda case: case.__name__)
+def test_every_ledger_case_holds_on_sqlite(
+    opened: cases.Opened, case: Callable[[cases.Opened], None]
 ) -> None:
-    cases.an_unfinished_claim_is_listed_with_its_snapshot_until_completed(opened)
-
-
-def test_a_released_claim_frees_its_items(opened: cases.Opened) -> None:
-    cases.a_released_claim_frees_its_items(opened)
-
-
-def test_a_completed_claim_is_not_released(opened: cases.Opened) -> None:
-    cases.a_completed_claim_is_not_released(opened)
-
-
-def test_many_items_are_looked_up_in_chunks(opened: cases.Opened) -> None:
-    cases.many_items_are_looked_up_in_chunks(opened)
-
-
-def test_last_reminders_give_the_latest_per_customer_by_run_date_without_failures(
-    opened: cases.Opened,
-) -> None:
-    cases.last_reminders_give_the_latest_per_customer_by_run_date_without_failures(opened)
-
-
-def test_sent_reminders_list_the_delivered_ones_with_the_mailers_ids(
-    opened: cases.Opened,
-) -> None:
-    cases.sent_reminders_list_the_delivered_ones_with_the_mailers_ids(opened)
-
-
-def test_the_watermark_is_kept_per_division(opened: cases.Opened) -> None:
-    cases.the_watermark_is_kept_per_division(opened)
-
-
-def test_a_second_holder_of_a_division_is_refused_and_others_are_free(
-    opened: cases.Opened,
-) -> None:
-    cases.a_second_holder_of_a_division_is_refused_and_others_are_free(opened)
-
-
-def test_pauses_per_division_and_global_are_kept_replaced_and_lifted(
-    opened: cases.Opened,
-) -> None:
-    cases.pauses_per_division_and_global_are_kept_replaced_and_lifted(opened)
-
-
-def test_status_shows_the_last_run_per_division_what_needs_a_look_and_pauses(
-    opened: cases.Opened,
-) -> None:
-    cases.status_shows_the_last_run_per_division_what_needs_a_look_and_pauses(opened)
-
-
-def test_the_runs_of_a_fan_out_are_read_back_by_date_and_run_id(opened: cases.Opened) -> None:
-    cases.the_runs_of_a_fan_out_are_read_back_by_date_and_run_id(opened)
-
-
-def test_a_fresh_ledger_says_nothing_ran_yet(opened: cases.Opened) -> None:
-    cases.a_fresh_ledger_says_nothing_ran_yet(opened)
+    case(opened)
 
 
 # --- SQLite only -------------------------------------------------------------------------------

@@ -48,11 +48,13 @@ def run(
     mode: str | None = None,
     run_id: str | None = None,
     progress: Callable[[DivisionReport], None] | None = None,
+    visible: Sequence[int] | None = None,
 ) -> RunReport:
     """Run every administration (or `only` these), each with its own profile, `workers` at a
     time (`mode`: every mail in this mode, a manual cloud run's); then the office's overview. A
     ConfigError before anything ran: a profile for a division the Exact consent can't see, or
-    an `only` division that isn't run."""
+    an `only` division that isn't run. `visible`: the divisions the consent reaches, when the
+    caller has asked Exact already (else asked here, when needed)."""
     if not 1 <= workers <= MAX_WORKERS:
         raise ConfigError([f"--workers: 1 to {MAX_WORKERS} (got {workers})"])
     report = RunReport(
@@ -63,7 +65,7 @@ def run(
     )
     with ExitStack() as resources:
         shared = bootstrap.shared_exact(settings, clock, resources, run_date)
-        chosen, unprofiled = _divisions(shared, clock, only)
+        chosen, unprofiled = _divisions(shared, clock, only, visible)
         office_settings = with_overrides(shared, chosen, mode)
         office = resources.enter_context(bootstrap.build(office_settings, clock, run_date))
         for division in unprofiled:
@@ -168,13 +170,14 @@ def division_settings(shared: Settings, division: int) -> Settings:
 
 
 def _divisions(
-    shared: Settings, clock: Clock, only: Sequence[int]
+    shared: Settings, clock: Clock, only: Sequence[int], visible: Sequence[int] | None
 ) -> tuple[list[int], list[int]]:
     """The divisions to run, and (every-division mode with profiles) the ones the consent
     reaches that have no profile: reported, not run (office_divisions.py)."""
     listed, unprofiled = list(shared.exact.divisions), []
     if shared.profiles or not listed:
-        visible = bootstrap.visible_divisions(shared, clock)
+        if visible is None:
+            visible = bootstrap.visible_divisions(shared, clock)
         office_divisions.check_seen(shared, visible)
         if not listed:
             listed, left_out = office_divisions.choose(shared, visible)

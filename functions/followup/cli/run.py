@@ -104,7 +104,6 @@ def run_command(args: argparse.Namespace) -> int:
     run_date = args.date or today
     language, templates = owner_language(settings), search_path(settings.mail.templates)
     if settings.profiles or args.workers != 1 or args.division:  # each division on its own
-        bootstrap.open_composer(settings)  # the office's templates and languages first
         result = office.run(
             settings, clock, run_date, dry_run=args.dry_run, workers=args.workers,
             only=args.division, progress=_progress(language, templates),
@@ -117,9 +116,17 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def _progress(language: str, templates: list[Path]) -> Callable[[DivisionReport], None]:
-    """Print a line on stderr as each division finishes, in the owner's language."""
-    line = report.progress(language, templates)
-    return lambda division: print(line(division), file=sys.stderr)
+    """Print a line on stderr as each division finishes, in the owner's language. Its template
+    loads at the first line: after the run's wiring has checked the templates and languages
+    (a language without templates is then a settings mistake naming its key, exit 2)."""
+    lines: list[Callable[[DivisionReport], str]] = []
+
+    def show(division: DivisionReport) -> None:
+        if not lines:
+            lines.append(report.progress(language, templates))
+        print(lines[0](division), file=sys.stderr)
+
+    return show
 
 
 def _days(text: str) -> int:

@@ -101,6 +101,7 @@ def _dispatch(
     divisions = list(request.divisions or settings.exact.divisions)
     tasks = settings.cloud.tasks
     left_out: list[office_divisions.LeftOut] = []
+    visible: list[int] | None = None
     if settings.profiles:  # an office: every profile's division must be visible
         visible = bootstrap.visible_divisions(settings, clock)
         if divisions:
@@ -118,6 +119,7 @@ def _dispatch(
             dry_run=request.dry_run,
             mode=request.mode,
             run_id=run_id,
+            visible=visible,  # asked once: the office's run doesn't ask Exact again
         )
         return _with_left_out(settings, answer.status, answer.body, left_out)
     with ExitStack() as resources:

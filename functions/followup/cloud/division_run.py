@@ -88,13 +88,15 @@ def run_inline(
     dry_run: bool,
     mode: MailMode | None,
     run_id: str,
+    visible: Sequence[int] | None = None,
 ) -> Answer:
     """Run these divisions (none: the configured or visible ones) in this invocation: in one
     run, or an office's (profiles) each on its own profile, then the office's overview."""
     if settings.profiles:  # each division on its own profile, then the office's overview
         report = office.run(
-            settings, clock, run_date, dry_run=dry_run, only=divisions, mode=mode, run_id=run_id
-        )
+            settings, clock, run_date, dry_run=dry_run, only=divisions, mode=mode, run_id=run_id,
+            visible=visible,
+        )  # fmt: skip
     else:
         with bootstrap.build(with_overrides(settings, divisions, mode), clock) as app:
             report = service.run(app.deps, run_date, dry_run=dry_run, run_id=run_id)
